@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lazytlb: build the module for a kernel, install it, and run its tests.
+#   make                      module for the running kernel
+#   make KERNELRELEASE=x.y.z  ... for another installed kernel (or KDIR=)
+#   make check                the test suite (see README.md)
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+VERSION := 0.1.0
+BUILD := $(CURDIR)/build
+CC_USER ?= gcc
+USER_CFLAGS := -O2 -Wall -Wextra -static -pthread
+
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/bin/%,$(wildcard tests/workloads/*.c))
+TOOLS := $(BUILD)/bin/lazytlb-stat
+
+.PHONY: all modules clean load unload dkms-install dkms-uninstall tools \
+	workloads setup demo check
+
+all: modules
+
+modules:
+	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers-$(KERNELRELEASE) or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -rf $(BUILD)/bin $(BUILD)/ko
+
+tools: $(TOOLS)
+workloads: $(WORKLOADS)
+
+$(BUILD)/bin/%: tests/workloads/%.c
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/bin/lazytlb-stat: scripts/lazytlb-stat.c
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(USER_CFLAGS) -o $@ $<
+
+load: modules
+	insmod lazytlb.ko $(PARAMS)
+	@echo "counters: /sys/kernel/debug/lazytlb/ (try: $(BUILD)/bin/lazytlb-stat)"
+
+unload:
+	rmmod lazytlb
+
+dkms-install:
+	scripts/dkms-install install $(VERSION)
+
+dkms-uninstall:
+	scripts/dkms-install uninstall $(VERSION)
+
+setup:
+	scripts/setup
+
+demo: setup
+	scripts/demo
+
+check: setup
+	tests/check

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lazytlb: count lazy-TLB mm references per mm, per CPU and in total.
+ *
+ * A CPU that switches from a user task to a kernel thread (or idle) keeps
+ * the user mm loaded and takes a "lazy" reference on it; the reference is
+ * handed from kernel thread to kernel thread and dropped when a user task
+ * runs again (kernel/sched/core.c, context_switch()). Exiting tasks,
+ * kthread_use_mm()/kthread_unuse_mm() and exec from a kernel thread also
+ * start or end such references.
+ *
+ * At most one lazy reference is held per CPU at any time: the one of the
+ * task running there. The module mirrors that reference per CPU from the
+ * sched_switch tracepoint and reconciles it with the task's active_mm when
+ * a task switches out, which accounts the references taken or dropped
+ * outside context_switch() on the CPU where they happened.
+ */
+#ifndef _LAZYTLB_H
+#define _LAZYTLB_H
+
+#include <linux/types.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+
+struct mm_struct;
+struct seq_file;
+
+/* Why a lazy reference began or ended outside a plain context switch. */
+enum lazytlb_cause {
+	LAZYTLB_SWITCH,		/* context_switch() */
+	LAZYTLB_EXIT,		/* exit_mm() of an exiting task */
+	LAZYTLB_KTHREAD,	/* kthread_use_mm() / kthread_unuse_mm() */
+	LAZYTLB_EXEC,		/* exec_mmap() from a task without an mm */
+	LAZYTLB_UNEXPLAINED,	/* hotplug, shootdown, or a missed event */
+};
+
+/* Counters one CPU keeps for one mm; only that CPU writes them. */
+struct lazytlb_counts {
+	u64 grabs;
+	u64 drops;
+	u64 handovers;
+	u64 xfers;
+};
+
+/*
+ * One mm in the table. @key is NULL (never used), LAZYTLB_TOMB (retired)
+ * or the mm; it is published with release semantics after the rest of the
+ * slot is filled in, under lazytlb_table_lock. The hot path only reads it.
+ */
+struct lazytlb_slot {
+	struct mm_struct *key;
+	u32 gen;
+	pid_t tgid;
+	u64 id;
+	char comm[TASK_COMM_LEN];
+	/* Rare events, from any CPU. */
+	atomic_t exits;
+	atomic_t kthread;
+	atomic_t execs;
+	/* Only with shared_stats: one shared write per grab or drop. */
+	atomic_t held;
+	atomic_t max_held;
+	int last_cpu;
+} ____cacheline_aligned_in_smp;
+
+#define LAZYTLB_TOMB	((struct mm_struct *)1UL)
+#define LAZYTLB_NO_SLOT	U32_MAX
+
+/* What one CPU knows about the lazy reference its current task holds. */
+struct lazytlb_cpu_state {
+	struct mm_struct *mm;	/* NULL: none */
+	u32 slot;		/* LAZYTLB_NO_SLOT: mm not in the table */
+	u32 gen;
+	u32 epoch;		/* != lazytlb_epoch: unknown since enable/reset */
+};
+
+/* Per-CPU totals over all mms, tracked or not. */
+struct lazytlb_cpu {
+	struct lazytlb_cpu_state lazy;
+	u64 switches;
+	u64 grabs;
+	u64 drops;
+	u64 handovers;
+	u64 xfers;
+	u64 exits;
+	u64 kthread;
+	u64 execs;
+	u64 unexplained;
+	u64 untracked;		/* events on mms without a table row */
+};
+
+/* A snapshot of one mm, live or retired. */
+struct lazytlb_row {
+	u64 id;
+	pid_t tgid;
+	char comm[TASK_COMM_LEN];
+	int users;
+	int count;
+	u64 grabs;
+	u64 drops;
+	u64 handovers;
+	u64 xfers;
+	u32 held;
+	u32 max_held;
+	u32 cpus;
+	u32 exits;
+	u32 kthread;
+	u32 execs;
+};
+
+/* module/main.c: parameters and shared state */
+extern bool lazytlb_enabled;
+extern bool lazytlb_shared_stats;
+extern u32 lazytlb_epoch;
+extern unsigned int lazytlb_max_mms;
+extern unsigned int lazytlb_retired_max;
+DECLARE_PER_CPU(struct lazytlb_cpu, lazytlb_cpu);
+
+/* module/table.c: the mm table and the retired ring */
+extern struct lazytlb_slot *lazytlb_slots;
+extern raw_spinlock_t lazytlb_table_lock;
+int lazytlb_table_init(void);
+void lazytlb_table_free(void);
+u32 lazytlb_lookup(struct mm_struct *mm);
+void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
+		    const char *comm);
+void lazytlb_retire(struct mm_struct *mm);
+void lazytlb_populate(void);
+void lazytlb_refresh_owners(void);
+struct lazytlb_counts *lazytlb_counts_of(int cpu, u32 slot);
+bool lazytlb_row_of_slot(u32 slot, struct lazytlb_row *row);
+bool lazytlb_retired_row(loff_t pos, struct lazytlb_row *row);
+void lazytlb_table_reset(void);
+unsigned int lazytlb_table_size(void);
+void lazytlb_table_stats(u64 *live, u64 *retired, u64 *overwritten,
+			 u64 *overflow);
+
+/* module/account.c: the per-CPU mirror of lazy references */
+void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
+			  struct task_struct *next, unsigned int prev_state);
+void lazytlb_reset_cpus(void);
+
+/* module/hooks.c */
+int lazytlb_hooks_register(void);
+void lazytlb_hooks_unregister(void);
+void lazytlb_hooks_show(struct seq_file *m);
+
+/* module/debugfs.c */
+int lazytlb_debugfs_init(void);
+void lazytlb_debugfs_exit(void);
+
+#endif /* _LAZYTLB_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lazytlb: the per-CPU mirror of lazy-TLB references, fed by sched_switch.
+ *
+ * The probe runs in __schedule() with the runqueue lock held and IRQs off,
+ * just before context_switch() (6.1 and 6.12 alike), so it classifies the
+ * switch exactly as context_switch() will:
+ *
+ *   prev user,   next kernel: grab of prev->active_mm (mmgrab_lazy_tlb)
+ *   prev kernel, next kernel: handover, no atomic
+ *   prev kernel, next user:   drop, done by finish_task_switch()
+ *   prev user,   next user:   nothing lazy
+ *
+ * ("user" means task->mm != NULL, as in context_switch().)
+ *
+ * References begun or ended elsewhere (exit_mm(), kthread_use_mm(),
+ * kthread_unuse_mm(), exec_mmap()) happen while the task runs, so they
+ * are reconciled here when it switches out: a task without an mm whose
+ * active_mm is not what this CPU holds took a reference we did not see;
+ * a task with an mm on a CPU that still holds one dropped it. The task's
+ * flags tell which site it was.
+ *
+ * No locks, no allocation, bounded work: one table lookup per grab.
+ */
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include "lazytlb.h"
+
+static struct lazytlb_slot *lazytlb_state_slot(struct lazytlb_cpu_state *st)
+{
+	struct lazytlb_slot *s;
+
+	if (st->slot == LAZYTLB_NO_SLOT)
+		return NULL;
+	s = &lazytlb_slots[st->slot];
+	if (READ_ONCE(s->key) != st->mm || READ_ONCE(s->gen) != st->gen)
+		return NULL;	/* retired since: shootdown or a missed event */
+	return s;
+}
+
+static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
+				enum lazytlb_cause cause)
+{
+	switch (cause) {
+	case LAZYTLB_SWITCH:
+		break;
+	case LAZYTLB_EXIT:
+		pc->exits++;
+		if (s)
+			atomic_inc(&s->exits);
+		break;
+	case LAZYTLB_KTHREAD:
+		pc->kthread++;
+		if (s)
+			atomic_inc(&s->kthread);
+		break;
+	case LAZYTLB_EXEC:
+		pc->execs++;
+		if (s)
+			atomic_inc(&s->execs);
+		break;
+	case LAZYTLB_UNEXPLAINED:
+		pc->unexplained++;
+		break;
+	}
+}
+
+/* The shared part: held, max_held and the cache-line transfer estimate. */
+static void lazytlb_touch(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
+			  struct lazytlb_counts *c, int cpu, int delta)
+{
+	int last, held, max;
+
+	if (!lazytlb_shared_stats)
+		return;
+	held = atomic_add_return(delta, &s->held);
+	max = atomic_read(&s->max_held);
+	while (held > max && !atomic_try_cmpxchg(&s->max_held, &max, held))
+		;
+	last = READ_ONCE(s->last_cpu);
+	if (last != cpu) {
+		if (last >= 0) {
+			c->xfers++;
+			pc->xfers++;
+		}
+		WRITE_ONCE(s->last_cpu, cpu);
+	}
+}
+
+/* This CPU's current task starts holding a lazy reference on @mm. */
+static void lazytlb_begin(struct lazytlb_cpu *pc, int cpu,
+			  struct mm_struct *mm, enum lazytlb_cause cause)
+{
+	struct lazytlb_cpu_state *st = &pc->lazy;
+	struct lazytlb_slot *s = NULL;
+	u32 i = lazytlb_lookup(mm);
+
+	st->mm = mm;
+	st->slot = i;
+	pc->grabs++;
+	if (i == LAZYTLB_NO_SLOT) {
+		pc->untracked++;
+	} else {
+		struct lazytlb_counts *c = lazytlb_counts_of(cpu, i);
+
+		s = &lazytlb_slots[i];
+		st->gen = READ_ONCE(s->gen);
+		c->grabs++;
+		lazytlb_touch(pc, s, c, cpu, 1);
+	}
+	lazytlb_count_cause(pc, s, cause);
+}
+
+/* The lazy reference this CPU holds ends. */
+static void lazytlb_end(struct lazytlb_cpu *pc, int cpu,
+			enum lazytlb_cause cause)
+{
+	struct lazytlb_cpu_state *st = &pc->lazy;
+	struct lazytlb_slot *s = lazytlb_state_slot(st);
+
+	pc->drops++;
+	if (!s) {
+		pc->untracked++;
+	} else {
+		struct lazytlb_counts *c = lazytlb_counts_of(cpu, st->slot);
+
+		c->drops++;
+		lazytlb_touch(pc, s, c, cpu, -1);
+	}
+	lazytlb_count_cause(pc, s, cause);
+	st->mm = NULL;
+}
+
+static void lazytlb_handover(struct lazytlb_cpu *pc, int cpu)
+{
+	struct lazytlb_cpu_state *st = &pc->lazy;
+
+	pc->handovers++;
+	if (lazytlb_state_slot(st))
+		lazytlb_counts_of(cpu, st->slot)->handovers++;
+	else
+		pc->untracked++;
+}
+
+/* Which site gave @t, now without an mm, a reference we did not see. */
+static enum lazytlb_cause lazytlb_unseen_begin(struct task_struct *t)
+{
+	if (t->flags & PF_IDLE)
+		return LAZYTLB_UNEXPLAINED;	/* hotplug */
+	if (t->flags & PF_KTHREAD)
+		return LAZYTLB_KTHREAD;		/* kthread_unuse_mm() */
+	if (t->flags & PF_EXITING)
+		return LAZYTLB_EXIT;		/* exit_mm() */
+	return LAZYTLB_UNEXPLAINED;
+}
+
+void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
+			  struct task_struct *next, unsigned int prev_state)
+{
+	struct lazytlb_cpu *pc;
+	struct lazytlb_cpu_state *st;
+	struct mm_struct *mm;
+	u32 epoch;
+	int cpu;
+
+	if (!READ_ONCE(lazytlb_enabled))
+		return;
+	cpu = smp_processor_id();
+	pc = this_cpu_ptr(&lazytlb_cpu);
+	st = &pc->lazy;
+	pc->switches++;
+
+	epoch = READ_ONCE(lazytlb_epoch);
+	if (unlikely(st->epoch != epoch)) {
+		/* First switch since load, enable or reset: adopt, don't count. */
+		st->epoch = epoch;
+		st->mm = prev->mm ? NULL : prev->active_mm;
+		st->slot = LAZYTLB_NO_SLOT;
+	}
+
+	if (prev->mm) {
+		/* A task with an mm ran: this CPU held no lazy reference. */
+		if (unlikely(st->mm))
+			lazytlb_end(pc, cpu, (prev->flags & PF_KTHREAD) ?
+				    LAZYTLB_KTHREAD : LAZYTLB_EXEC);
+		if (!next->mm)
+			lazytlb_begin(pc, cpu, prev->active_mm, LAZYTLB_SWITCH);
+		return;
+	}
+
+	mm = prev->active_mm;
+	if (unlikely(st->mm != mm)) {
+		enum lazytlb_cause cause = lazytlb_unseen_begin(prev);
+
+		if (st->mm)
+			lazytlb_end(pc, cpu, cause == LAZYTLB_KTHREAD ?
+				    LAZYTLB_KTHREAD : LAZYTLB_UNEXPLAINED);
+		lazytlb_begin(pc, cpu, mm, cause);
+	}
+	if (next->mm)
+		lazytlb_end(pc, cpu, LAZYTLB_SWITCH);
+	else
+		lazytlb_handover(pc, cpu);
+}
+
+/* Zero the per-CPU totals; the caller has quiesced the hooks. */
+void lazytlb_reset_cpus(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
+		struct lazytlb_cpu_state lazy = pc->lazy;
+
+		memset(pc, 0, sizeof(*pc));
+		pc->lazy = lazy;
+	}
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lazytlb: /sys/kernel/debug/lazytlb/{summary,mms,cpus,retired}.
+ *
+ * Every file is read-only (Secure Boot lockdown refuses debugfs writes;
+ * controls are module parameters) and starts with a header line naming
+ * its columns. Mms are named by a stable id, never by their address.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include "lazytlb.h"
+#include "lazytlb_compat.h"
+
+static struct dentry *lazytlb_dir;
+
+#define LAZYTLB_MM_HEADER \
+	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs\n"
+
+static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
+{
+	char comm[TASK_COMM_LEN];
+	int i;
+
+	/* One word per column, whatever the task called itself. */
+	for (i = 0; i < TASK_COMM_LEN - 1 && r->comm[i]; i++)
+		comm[i] = isgraph(r->comm[i]) ? r->comm[i] : '_';
+	comm[i] = '\0';
+	seq_printf(m, "%llu %d %s %d %d %llu %llu %llu %u ", r->id, r->tgid,
+		   i ? comm : "-", r->users, r->count, r->grabs, r->drops,
+		   r->handovers, r->held);
+	if (lazytlb_shared_stats)
+		seq_printf(m, "%u %u %llu", r->max_held, r->cpus, r->xfers);
+	else
+		seq_printf(m, "- %u -", r->cpus);
+	seq_printf(m, " %u %u %u\n", r->exits, r->kthread, r->execs);
+}
+
+/* mms: one row per live mm; the iterator walks slot indices. */
+static void *lazytlb_mms_start(struct seq_file *m, loff_t *pos)
+{
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	return *pos <= lazytlb_table_size() ? pos : NULL;
+}
+
+static void *lazytlb_mms_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return lazytlb_mms_start(m, pos);
+}
+
+static void lazytlb_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static int lazytlb_mms_show(struct seq_file *m, void *v)
+{
+	struct lazytlb_row row;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, LAZYTLB_MM_HEADER);
+		return 0;
+	}
+	if (lazytlb_row_of_slot(*(loff_t *)v - 1, &row))
+		lazytlb_show_row(m, &row);
+	return 0;
+}
+
+static const struct seq_operations lazytlb_mms_sops = {
+	.start = lazytlb_mms_start,
+	.next = lazytlb_mms_next,
+	.stop = lazytlb_seq_stop,
+	.show = lazytlb_mms_show,
+};
+
+static int lazytlb_mms_open(struct inode *inode, struct file *file)
+{
+	lazytlb_refresh_owners();
+	return seq_open(file, &lazytlb_mms_sops);
+}
+
+static const struct file_operations lazytlb_mms_fops = {
+	.owner = THIS_MODULE,
+	.open = lazytlb_mms_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release,
+};
+
+/* retired: the ring, oldest first. */
+static void *lazytlb_retired_start(struct seq_file *m, loff_t *pos)
+{
+	struct lazytlb_row *row = m->private;
+
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	return lazytlb_retired_row(*pos - 1, row) ? row : NULL;
+}
+
+static void *lazytlb_retired_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return lazytlb_retired_start(m, pos);
+}
+
+static int lazytlb_retired_show(struct seq_file *m, void *v)
+{
+	if (v == SEQ_START_TOKEN)
+		seq_puts(m, LAZYTLB_MM_HEADER);
+	else
+		lazytlb_show_row(m, v);
+	return 0;
+}
+
+static const struct seq_operations lazytlb_retired_sops = {
+	.start = lazytlb_retired_start,
+	.next = lazytlb_retired_next,
+	.stop = lazytlb_seq_stop,
+	.show = lazytlb_retired_show,
+};
+
+static int lazytlb_retired_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &lazytlb_retired_sops,
+				sizeof(struct lazytlb_row));
+}
+
+static const struct file_operations lazytlb_retired_fops = {
+	.owner = THIS_MODULE,
+	.open = lazytlb_retired_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
+
+/* Id of the mm @cpu holds lazily: "-" none, 0 an mm without a row. */
+static u64 lazytlb_cpu_lazy_id(struct lazytlb_cpu_state *st, bool *none)
+{
+	struct mm_struct *mm = READ_ONCE(st->mm);
+	u32 slot = READ_ONCE(st->slot);
+	struct lazytlb_slot *s;
+
+	*none = !mm || READ_ONCE(st->epoch) != READ_ONCE(lazytlb_epoch);
+	if (*none || slot == LAZYTLB_NO_SLOT)
+		return 0;
+	s = &lazytlb_slots[slot];
+	if (READ_ONCE(s->key) != mm || READ_ONCE(s->gen) != READ_ONCE(st->gen))
+		return 0;
+	return READ_ONCE(s->id);
+}
+
+static int lazytlb_cpus_show(struct seq_file *m, void *v)
+{
+	int cpu;
+
+	seq_puts(m, "cpu switches grabs drops handovers xfers exits kthread execs unexplained untracked lazy_id\n");
+	for_each_online_cpu(cpu) {
+		struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
+		bool none;
+		u64 id = lazytlb_cpu_lazy_id(&pc->lazy, &none);
+
+		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu ",
+			   cpu, READ_ONCE(pc->switches), READ_ONCE(pc->grabs),
+			   READ_ONCE(pc->drops), READ_ONCE(pc->handovers),
+			   READ_ONCE(pc->xfers), READ_ONCE(pc->exits),
+			   READ_ONCE(pc->kthread), READ_ONCE(pc->execs),
+			   READ_ONCE(pc->unexplained), READ_ONCE(pc->untracked));
+		if (none)
+			seq_puts(m, "-\n");
+		else
+			seq_printf(m, "%llu\n", id);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lazytlb_cpus);
+
+static int lazytlb_summary_show(struct seq_file *m, void *v)
+{
+	struct lazytlb_cpu sum = {};
+	u64 live, retired, overwritten, overflow, held = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
+		bool none;
+
+		sum.switches += READ_ONCE(pc->switches);
+		sum.grabs += READ_ONCE(pc->grabs);
+		sum.drops += READ_ONCE(pc->drops);
+		sum.handovers += READ_ONCE(pc->handovers);
+		sum.xfers += READ_ONCE(pc->xfers);
+		sum.exits += READ_ONCE(pc->exits);
+		sum.kthread += READ_ONCE(pc->kthread);
+		sum.execs += READ_ONCE(pc->execs);
+		sum.unexplained += READ_ONCE(pc->unexplained);
+		sum.untracked += READ_ONCE(pc->untracked);
+		lazytlb_cpu_lazy_id(&pc->lazy, &none);
+		held += !none;
+	}
+	lazytlb_table_stats(&live, &retired, &overwritten, &overflow);
+
+	seq_puts(m, "key value\n");
+	seq_printf(m, "version %s\n", THIS_MODULE->version);
+	seq_printf(m, "enabled %d\n", READ_ONCE(lazytlb_enabled));
+	seq_printf(m, "shared_stats %d\n", lazytlb_shared_stats);
+	seq_printf(m, "lazy_helpers %d\n", LAZYTLB_HAVE_LAZY_HELPERS);
+	lazytlb_hooks_show(m);
+	seq_printf(m, "cpus %u\n", num_online_cpus());
+	seq_printf(m, "table_size %u\n", lazytlb_table_size());
+	seq_printf(m, "live_mms %llu\n", live);
+	seq_printf(m, "overflow_mms %llu\n", overflow);
+	seq_printf(m, "retired_mms %llu\n", retired);
+	seq_printf(m, "retired_overwritten %llu\n", overwritten);
+	seq_printf(m, "switches %llu\n", sum.switches);
+	seq_printf(m, "grabs %llu\n", sum.grabs);
+	seq_printf(m, "drops %llu\n", sum.drops);
+	seq_printf(m, "handovers %llu\n", sum.handovers);
+	seq_printf(m, "held %llu\n", held);
+	seq_printf(m, "xfers %llu\n", sum.xfers);
+	seq_printf(m, "exits %llu\n", sum.exits);
+	seq_printf(m, "kthread %llu\n", sum.kthread);
+	seq_printf(m, "execs %llu\n", sum.execs);
+	seq_printf(m, "unexplained %llu\n", sum.unexplained);
+	seq_printf(m, "untracked %llu\n", sum.untracked);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lazytlb_summary);
+
+int lazytlb_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	if (IS_ERR(dir)) {
+		pr_err("cannot create debugfs directory: error %ld\n",
+		       PTR_ERR(dir));
+		return PTR_ERR(dir);
+	}
+	debugfs_create_file("summary", 0444, dir, NULL, &lazytlb_summary_fops);
+	debugfs_create_file("mms", 0444, dir, NULL, &lazytlb_mms_fops);
+	debugfs_create_file("cpus", 0444, dir, NULL, &lazytlb_cpus_fops);
+	debugfs_create_file("retired", 0444, dir, NULL, &lazytlb_retired_fops);
+	lazytlb_dir = dir;
+	return 0;
+}
+
+void lazytlb_debugfs_exit(void)
+{
+	debugfs_remove_recursive(lazytlb_dir);
+}

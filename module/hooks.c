@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lazytlb: attach to the kernel.
+ *
+ * context_switch(), mmgrab() and mmdrop() are inlined everywhere, so the
+ * lazy references are mirrored from the sched_switch tracepoint (see
+ * account.c). Kprobes on out-of-line functions keep the mm table in step
+ * with the lives of mms:
+ *
+ *   wake_up_new_task()	a forked task's new mm enters the table
+ *   begin_new_exec()	an exec's new mm enters the table
+ *   __mmdrop()		a freed mm leaves it, into the retired ring
+ *
+ * None of them is on the context-switch path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/binfmts.h>
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/mm_types.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include "lazytlb.h"
+#include "lazytlb_compat.h"
+
+static struct tracepoint *lazytlb_tp_sched_switch;
+
+static void lazytlb_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_switch"))
+		lazytlb_tp_sched_switch = tp;
+}
+
+static int lazytlb_new_task(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct task_struct *p;
+
+	p = (struct task_struct *)regs_get_kernel_argument(regs, 0);
+	/* Threads share an mm that is already there: a lock-free check. */
+	if (p->mm && lazytlb_lookup(p->mm) == LAZYTLB_NO_SLOT)
+		lazytlb_insert(p->mm, p, NULL);
+	return 0;
+}
+
+static int lazytlb_new_exec(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct linux_binprm *bprm;
+
+	bprm = (struct linux_binprm *)regs_get_kernel_argument(regs, 0);
+	/* begin_new_exec() names the task after the file; so do we. */
+	if (bprm->mm)
+		lazytlb_insert(bprm->mm, current, kbasename(bprm->filename));
+	return 0;
+}
+
+static int lazytlb_mmdrop(struct kprobe *kp, struct pt_regs *regs)
+{
+	lazytlb_retire((struct mm_struct *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe lazytlb_kprobes[] = {
+	{ .symbol_name = "wake_up_new_task", .pre_handler = lazytlb_new_task },
+	{ .symbol_name = "begin_new_exec", .pre_handler = lazytlb_new_exec },
+	{ .symbol_name = "__mmdrop", .pre_handler = lazytlb_mmdrop },
+};
+
+int lazytlb_hooks_register(void)
+{
+	int i, ret;
+
+	for_each_kernel_tracepoint(lazytlb_find_tracepoint, NULL);
+	if (!lazytlb_tp_sched_switch) {
+		pr_err("this kernel has no sched_switch tracepoint\n");
+		return -ENOENT;
+	}
+
+	/* Table hooks first, so no mm the switch hook sees is unknown. */
+	for (i = 0; i < ARRAY_SIZE(lazytlb_kprobes); i++) {
+		struct kprobe *kp = &lazytlb_kprobes[i];
+
+		/* A kprobe struct must be clean before (re)registration. */
+		kp->addr = NULL;
+		kp->flags = 0;
+		ret = register_kprobe(kp);
+		if (ret) {
+			pr_err("cannot kprobe %s: error %d%s\n", kp->symbol_name,
+			       ret, ret == -ENOENT ? " (no such symbol)" : "");
+			goto unregister;
+		}
+	}
+
+	ret = tracepoint_probe_register(lazytlb_tp_sched_switch,
+					lazytlb_sched_switch, NULL);
+	if (ret) {
+		pr_err("cannot attach to tracepoint sched_switch: error %d\n",
+		       ret);
+		goto unregister;
+	}
+	return 0;
+
+unregister:
+	while (--i >= 0)
+		unregister_kprobe(&lazytlb_kprobes[i]);
+	return ret;
+}
+
+void lazytlb_hooks_unregister(void)
+{
+	int i;
+
+	tracepoint_probe_unregister(lazytlb_tp_sched_switch,
+				    lazytlb_sched_switch, NULL);
+	/* No probe may still run once the module text goes away. */
+	tracepoint_synchronize_unregister();
+	for (i = ARRAY_SIZE(lazytlb_kprobes) - 1; i >= 0; i--)
+		unregister_kprobe(&lazytlb_kprobes[i]);
+}
+
+void lazytlb_hooks_show(struct seq_file *m)
+{
+	unsigned long missed = 0;
+	int i;
+
+	seq_puts(m, "hooks tracepoint:sched_switch");
+	for (i = 0; i < ARRAY_SIZE(lazytlb_kprobes); i++) {
+		seq_printf(m, ",kprobe:%s", lazytlb_kprobes[i].symbol_name);
+		missed += lazytlb_kprobes[i].nmissed;
+	}
+	seq_printf(m, "\nkprobes_missed %lu\n", missed);
+}
