@@ -10,8 +10,9 @@
  *     -n ROUNDS   round trips per pair (default 10000)
  *     -d SECONDS  run for this long instead of a round count
  *     -P          processes instead of threads (no shared mm: the control)
- *     -s          when done, print "ready" and sleep until killed
- *                 (so a test can look at the mm while it is quiet)
+ *     -s          when done, every task sleeps on its CPU until killed,
+ *                 so each CPU last ran a task of this mm and holds it
+ *                 lazily while idle (threads: a quiet mm to look at)
  *     -q          print only the result line
  *
  * Prints: "pingpong pid=P pairs=N rounds=R seconds=S rounds_per_sec=X".
@@ -39,6 +40,8 @@ struct pair {
 static unsigned long opt_rounds = 10000;
 static double opt_seconds;
 static volatile int *stop;
+static int sleep_after;
+static pthread_barrier_t done;
 
 static double now(void)
 {
@@ -107,23 +110,33 @@ static void side_b(struct pair *p)
 	} while (c != 'q');
 }
 
+/* With -s: tell main we are done, then sleep here, on our own CPU. */
+static void *park(void)
+{
+	if (!sleep_after)
+		return NULL;
+	pthread_barrier_wait(&done);
+	for (;;)
+		pause();
+}
+
 static void *thread_a(void *arg)
 {
 	side_a(arg);
-	return NULL;
+	return park();
 }
 
 static void *thread_b(void *arg)
 {
 	side_b(arg);
-	return NULL;
+	return park();
 }
 
 int main(int argc, char **argv)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int pairs = ncpu / 2 > 0 ? ncpu / 2 : 1;
-	int procs = 0, sleep_after = 0, quiet = 0, opt, i;
+	int procs = 0, quiet = 0, opt, i;
 	unsigned long total = 0;
 	struct pair *p;
 	pthread_t *tid;
@@ -163,6 +176,11 @@ int main(int argc, char **argv)
 		p[i].cpu_b = (2 * i + 1) % ncpu;
 	}
 
+	if (sleep_after && !procs &&
+	    pthread_barrier_init(&done, NULL, 2 * pairs + 1)) {
+		fprintf(stderr, "pingpong: pthread_barrier_init failed\n");
+		return 1;
+	}
 	t0 = now();
 	for (i = 0; i < pairs; i++) {
 		if (procs) {
@@ -194,6 +212,8 @@ int main(int argc, char **argv)
 	if (procs) {
 		while (wait(NULL) > 0)
 			;
+	} else if (sleep_after) {
+		pthread_barrier_wait(&done);
 	} else {
 		for (i = 0; i < 2 * pairs; i++)
 			pthread_join(tid[i], NULL);

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers for the guest suites (busybox sh). Sourced.
+tap_n=0
+tap_failed=0
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+# check DESCRIPTION COMMAND...: ok if the command succeeds.
+check() {
+	_desc=$1
+	shift
+	if "$@"; then ok "$_desc"; else not_ok "$_desc"; fi
+}
+diag() {
+	echo "# $*"
+}
+# Lines of the kernel log that mean the kernel is unhappy.
+dmesg_bad() {
+	dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|possible (recursive|circular|irq) lock|lockdep|INFO: task .* blocked|RCU stall|refcount_t:|list_(add|del) corruption|Call Trace'
+}
+tap_done() {
+	[ "$tap_failed" -eq 0 ]
+}
+
+D=/sys/kernel/debug/lazytlb
+
+# field FILE KEYCOL KEY NAME [COMM]: column NAME of the last row whose
+# column KEYCOL equals KEY (and whose comm is COMM, if given), using the
+# file's header line for column names. Last, because a forked copy of an
+# mm has the same tgid as the exec'd one that replaced it.
+field() {
+	awk -v kc="$2" -v key="$3" -v name="$4" -v comm="${5:-}" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$col[kc] == key && (comm == "" || $col["comm"] == comm) { v = $col[name] }
+		END { print v }' "$1"
+}
+# summary KEY
+summary() {
+	awk -v k="$1" '$1 == k { print $2 }' $D/summary
+}

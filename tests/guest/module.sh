@@ -1,0 +1,275 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lazytlb.ko on a stock kernel: run inside the guest (busybox sh) from the
+# directory holding lazytlb.ko, pingpong, lazytlb-stat and lib/. TAP out.
+#
+# Every count is checked against what the kernel itself says: ftrace's
+# sched_switch events, /proc/stat's ctxt, the mm's own mm_count.
+. ./lib/tap.sh
+
+P=/sys/module/lazytlb/parameters
+T=/sys/kernel/tracing
+NCPU=$(nproc)
+diag "kernel $(uname -r), $NCPU CPUs"
+
+loaded() { grep -q '^lazytlb ' /proc/modules; }
+# Run a user task on every CPU: an idle CPU drops the mm it holds lazily.
+flush_lazy() {
+	for c in $(seq 0 $((NCPU - 1))); do taskset -c "$c" true; done
+}
+
+# --- bad input at load: clear error, nothing left behind -----------------
+for bad in max_mms=5 max_mms=100000 max_mms=abc retired_max=0 enabled=maybe \
+	   reset=1 shared_stats=2; do
+	if insmod ./lazytlb.ko "$bad" 2>/dev/null || loaded; then
+		not_ok "insmod $bad is refused"
+		rmmod lazytlb 2>/dev/null
+	else
+		ok "insmod $bad is refused"
+	fi
+done
+check "a bad max_mms names the parameter and the range in the log" \
+	sh -c "dmesg | grep -q \"lazytlb: max_mms: '5' is not a number in \\[16, 65536\\]\""
+[ -d $D ] && not_ok "no debugfs directory after refused loads" ||
+	ok "no debugfs directory after refused loads"
+
+# --- load ------------------------------------------------------------------
+check "insmod lazytlb.ko" insmod ./lazytlb.ko
+check "summary names its hooks" sh -c "grep -q '^hooks tracepoint:sched_switch,kprobe:wake_up_new_task,kprobe:begin_new_exec,kprobe:__mmdrop' $D/summary"
+for f in summary mms cpus retired; do
+	mode=$(stat -c %a $D/$f 2>/dev/null)
+	[ "$mode" = 444 ] && ok "$f is mode 0444" || not_ok "$f is mode 0444 (is $mode)"
+done
+check "summary header" sh -c "head -n 1 $D/summary | grep -qx 'key value'"
+check "mms header" sh -c "head -n 1 $D/mms | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs'"
+check "retired header" sh -c "head -n 1 $D/retired | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs'"
+check "cpus header" sh -c "head -n 1 $D/cpus | grep -qx 'cpu switches grabs drops handovers xfers exits kthread execs unexplained untracked lazy_id'"
+check "cpus has one row per online CPU" test "$(($(wc -l <$D/cpus) - 1))" -eq "$NCPU"
+check "no kernel addresses in any file" sh -c "! grep -qiE 'ffff[0-9a-f]{12}' $D/*"
+
+# --- controls: bad writes change nothing -----------------------------------
+for bad in 2 0 x ""; do
+	if echo "$bad" >$P/reset 2>/dev/null; then
+		not_ok "reset refuses '$bad'"
+	else
+		ok "reset refuses '$bad'"
+	fi
+done
+if echo maybe >$P/enabled 2>/dev/null; then
+	not_ok "enabled refuses 'maybe'"
+else
+	ok "enabled refuses 'maybe'"
+fi
+check "enabled still Y" test "$(cat $P/enabled)" = Y
+for p in max_mms retired_max shared_stats; do
+	if echo 64 >$P/$p 2>/dev/null; then
+		not_ok "$p is read-only after load"
+	else
+		ok "$p is read-only after load"
+	fi
+done
+
+# --- global switches agree with the kernel's own count (/proc/stat ctxt) --
+ctxt() { awk '$1 == "ctxt" { print $2 }' /proc/stat; }
+c0=$(ctxt); s0=$(summary switches)
+./pingpong -p "$((NCPU / 2))" -n 2000 -q >/dev/null
+s1=$(summary switches); c1=$(ctxt)
+ds=$((s1 - s0)); dc=$((c1 - c0))
+diag "switches: module $ds, /proc/stat ctxt $dc"
+# The reads themselves switch a few times; the counts are otherwise equal.
+check "module switches match ctxt within 50 (module $ds, kernel $dc)" \
+	test $((ds - dc)) -le 50 -a $((dc - ds)) -le 50 -a "$ds" -gt 4000
+
+# --- a workload of known shape, replayed from ftrace -------------------------
+kthreads=""
+for s in /proc/[0-9]*/stat; do
+	st=$(cat "$s" 2>/dev/null) || continue
+	# Fields after "pid (comm) ": state ppid pgrp session tty tpgid flags
+	set -- ${st##*) }
+	[ $# -ge 7 ] && [ $(($7 & 0x200000)) -ne 0 ] && kthreads="$kthreads ${st%% *}"
+done
+echo 0 >$T/tracing_on
+echo >$T/trace
+echo 8192 >$T/buffer_size_kb
+echo 1 >$T/events/sched/sched_switch/enable
+echo 1 >$T/events/sched/sched_process_fork/enable
+cat $D/cpus >/tmp/cpus0
+echo 1 >$T/tracing_on
+./pingpong -p "$((NCPU / 2))" -n 3000 -q >/tmp/pp.out
+pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/pp.out)
+# Idle CPUs still hold the mm lazily: drop the last references, and so
+# free the mm, inside the trace.
+i=0
+while [ $i -lt 100 ] && [ -z "$(field $D/retired tgid "$pid" id pingpong)" ]; do
+	flush_lazy
+	i=$((i + 1))
+done
+echo 0 >$T/tracing_on
+cat $D/cpus >/tmp/cpus1
+echo 0 >$T/events/sched/sched_switch/enable
+echo 0 >$T/events/sched/sched_process_fork/enable
+lost=$(awk '/overrun:/ { s += $2 } END { print s + 0 }' $T/per_cpu/cpu*/stats)
+check "trace buffer lost nothing (overrun $lost)" test "$lost" -eq 0
+awk -v COMM=pingpong -v KTHREADS="$kthreads" -f lib/lazy-from-trace.awk \
+	$T/trace >/tmp/replay
+diag "ftrace replay: $(head -n 1 /tmp/replay)"
+R=$D/retired
+diag "module row:   $(awk -v t="$pid" '$2 == t && $3 == "pingpong"' $R)"
+rg=$(field $R tgid "$pid" grabs pingpong)
+rd=$(field $R tgid "$pid" drops pingpong)
+rh=$(field $R tgid "$pid" handovers pingpong)
+rx=$(field $R tgid "$pid" exits pingpong)
+set -- $(head -n 1 /tmp/replay)
+tg=$2 td=$4 th=$6 tx=$8
+# Tolerance: a thread preempted between exit_mm() and its last switch looks,
+# to ftrace, as if it still had its mm: at most one event per thread.
+tol=$((NCPU + 1))
+within() { [ -n "$1" ] && [ $(($1 - $2)) -le "$tol" ] && [ $(($2 - $1)) -le "$tol" ]; }
+check "pingpong mm retired with a row" test -n "$rg"
+check "grabs agree with ftrace (module $rg, ftrace $tg, tolerance $tol)" within "$rg" "$tg"
+check "drops agree with ftrace (module $rd, ftrace $td, tolerance $tol)" within "$rd" "$td"
+check "handovers agree with ftrace (module $rh, ftrace $th, tolerance $tol)" within "$rh" "$th"
+check "exits: one per thread, $((NCPU / 2 * 2 + 1)) (module $rx, ftrace $tx)" \
+	test "$rx" = "$((NCPU / 2 * 2 + 1))" -a "$tx" = "$rx"
+check "retired mm holds nothing: grabs == drops ($rg, $rd)" test "$rg" = "$rd"
+check "the workload really went through idle (grabs $rg > 2 * 3000)" test "${rg:-0}" -gt 6000
+bad=0
+for c in $(seq 0 $((NCPU - 1))); do
+	m0=$(field /tmp/cpus0 cpu "$c" switches)
+	m1=$(field /tmp/cpus1 cpu "$c" switches)
+	t=$(awk -v c="$c" '$1 == "cpu" && $2 == c { print $4 }' /tmp/replay)
+	d=$((m1 - m0 - ${t:-0}))
+	diag "cpu $c: module switches $((m1 - m0)), ftrace $t"
+	[ $d -le 10 ] && [ $d -ge -10 ] || bad=1
+done
+check "per-CPU switches agree with ftrace within 10" test $bad -eq 0
+echo >$T/trace
+
+# --- a live, quiet mm: mm_count == (mm_users > 0) + lazy references held ---
+# The shell and what it runs stay on CPU 0, so the other CPUs, whose last
+# user task was a now sleeping pingpong thread, keep holding its mm.
+taskset -p 1 $$ >/dev/null
+rm -f /tmp/quiet.out
+./pingpong -p "$((NCPU / 2))" -n 500 -s -q >/tmp/quiet.out &
+ppjob=$!
+i=0
+while [ $i -lt 300 ] && ! [ -s /tmp/quiet.out ]; do sleep 0.1; i=$((i + 1)); done
+pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/quiet.out)
+diag "quiet pingpong pid $pid"
+good=0
+for try in 1 2 3 4 5; do
+	sleep 0.5
+	row=$(awk -v t="$pid" '$2 == t && $3 == "pingpong"' $D/mms)
+	set -- $row
+	users=$4 count=$5 grabs=$6 drops=$7 held=$9
+	diag "try $try: users $users count $count grabs $grabs drops $drops held $held"
+	[ -n "$row" ] || continue
+	u=0
+	[ "$users" -gt 0 ] && u=1
+	if [ "$count" -eq $((u + held)) ] && [ $((grabs - drops)) -eq "$held" ]; then
+		good=1
+		break
+	fi
+done
+check "live mm: grabs - drops == held ($grabs - $drops == $held)" test $((grabs - drops)) -eq "${held:-x}"
+check "live mm: mm_count == (mm_users > 0) + held ($count == $u + $held)" test $good -eq 1
+check "the sleeping threads' CPUs hold it lazily (held $held >= 1)" test "${held:-0}" -ge 1
+kill $ppjob
+wait $ppjob 2>/dev/null
+taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
+
+# --- lazytlb-stat ------------------------------------------------------------
+rm -f /tmp/stat-pp.out
+./pingpong -p 1 -n 200 -s -q >/tmp/stat-pp.out &
+ppjob=$!
+i=0
+while [ $i -lt 300 ] && ! [ -s /tmp/stat-pp.out ]; do sleep 0.1; i=$((i + 1)); done
+pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/stat-pp.out)
+./lazytlb-stat -n 3 >/tmp/stat.out 2>&1
+check "lazytlb-stat lists the busiest mm first" sh -c "sed -n 2p /tmp/stat.out | grep -q pingpong"
+./lazytlb-stat --json >/tmp/stat.json 2>&1
+check "lazytlb-stat --json has the workload's row" sh -c "grep -q '\"tgid\": $pid' /tmp/stat.json && head -c 1 /tmp/stat.json | grep -q '{'"
+if ./lazytlb-stat -n x >/dev/null 2>&1; then not_ok "lazytlb-stat refuses -n x"; else ok "lazytlb-stat refuses -n x"; fi
+kill $ppjob
+wait $ppjob 2>/dev/null
+
+# --- fork/exit storm: every exited mm is retired, with grabs == drops -------
+echo 1 >$P/reset
+pids=""
+for i in $(seq 1 60); do
+	p=$(./pingpong -p 1 -n 20 -q | sed -n 's/.*pid=\([0-9]*\) .*/\1/p')
+	pids="$pids $p"
+done
+flush_lazy
+flush_lazy
+missing=0 unbalanced=0 live=0
+for p in $pids; do
+	g=$(field $D/retired tgid "$p" grabs pingpong)
+	d=$(field $D/retired tgid "$p" drops pingpong)
+	[ -z "$g" ] && missing=$((missing + 1))
+	[ -n "$g" ] && [ "$g" != "$d" ] && unbalanced=$((unbalanced + 1))
+	[ -n "$(field $D/mms tgid "$p" id pingpong)" ] && live=$((live + 1))
+done
+check "storm: all 60 mms retired ($missing missing)" test $missing -eq 0
+check "storm: every retired mm has grabs == drops ($unbalanced not)" test $unbalanced -eq 0
+check "storm: none left in the live table ($live)" test $live -eq 0
+
+# --- reading every file while the counters change ---------------------------
+./pingpong -p "$((NCPU / 2))" -d 5 -q >/dev/null &
+ppjob=$!
+bad=0
+for i in $(seq 1 100); do
+	for f in summary mms cpus retired; do
+		head -n 1 $D/$f >/tmp/h 2>/dev/null || bad=$((bad + 1))
+		[ -s /tmp/h ] || bad=$((bad + 1))
+		cat $D/$f >/dev/null 2>&1 || bad=$((bad + 1))
+	done
+done
+wait $ppjob
+check "400 reads during a workload, all complete ($bad failed)" test $bad -eq 0
+
+# --- enable, reset ------------------------------------------------------------
+echo 0 >$P/enabled
+s0=$(summary switches)
+./pingpong -p 1 -n 200 -q >/dev/null
+s1=$(summary switches)
+check "disabled: counters do not move ($s0 -> $s1)" test "$s0" = "$s1"
+echo 1 >$P/enabled
+./pingpong -p 1 -n 200 -q >/dev/null
+s2=$(summary switches)
+check "re-enabled: counters move again ($s1 -> $s2)" test "$s2" -gt "$s1"
+echo 1 >$P/reset
+check "reset empties the retired ring" test "$(summary retired_mms)" -le 2
+check "reset zeroes the totals (grabs $(summary grabs))" test "$(summary grabs)" -lt 100
+
+# --- a full table: overflow is counted, nothing breaks ----------------------
+rmmod lazytlb
+check "insmod max_mms=16" insmod ./lazytlb.ko max_mms=16
+for i in $(seq 1 40); do sleep 3 & done
+sleep 1
+check "full table: overflow counted ($(summary overflow_mms))" test "$(summary overflow_mms)" -gt 0
+check "full table: live mms within the table ($(summary live_mms) <= 16)" test "$(summary live_mms)" -le 16
+./pingpong -p "$((NCPU / 2))" -n 200 -q >/dev/null
+check "full table: events still counted, untracked ($(summary untracked))" test "$(summary untracked)" -gt 0
+wait
+rmmod lazytlb
+
+# --- insmod/rmmod 50 times under load ----------------------------------------
+./pingpong -p "$((NCPU / 2))" -d 60 -q >/dev/null &
+ppjob=$!
+fail=0
+for i in $(seq 1 50); do
+	insmod ./lazytlb.ko || fail=$((fail + 1))
+	cat $D/summary $D/mms $D/cpus >/dev/null || fail=$((fail + 1))
+	rmmod lazytlb || fail=$((fail + 1))
+done
+kill $ppjob
+wait $ppjob 2>/dev/null
+check "50 insmod/rmmod cycles under load ($fail failures)" test $fail -eq 0
+check "module gone after the cycles" sh -c "! grep -q '^lazytlb ' /proc/modules && [ ! -d $D ]"
+
+# --- the kernel stayed healthy -------------------------------------------------
+dmesg_bad >/tmp/bad
+check "no WARNING, BUG, Oops or lockdep report in dmesg" test ! -s /tmp/bad
+[ -s /tmp/bad ] && sed 's/^/# /' /tmp/bad | head -n 20
+tap_done
