@@ -435,7 +435,7 @@ int main(int argc, char **argv)
 	err = lazytlb_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "lazytlb-bpf: cannot load the BPF programs: %s\n"
-			"  (needs root, CONFIG_DEBUG_INFO_BTF and a kernel >= 5.13)\n",
+			"  (needs root, CONFIG_DEBUG_INFO_BTF and a kernel >= 5.12)\n",
 			strerror(-err));
 		goto out;
 	}

@@ -12,9 +12,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-n=0
+n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 if [ ! -f build/kernels.env ]; then
 	not_ok "build/kernels.env exists (run scripts/setup)"
@@ -84,3 +84,4 @@ for k in "${kernels[@]}"; do
 		printf '%s\n' "$bad" | sed 's/^/# /'
 	fi
 done
+[ $failed -eq 0 ]
