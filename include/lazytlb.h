@@ -66,13 +66,27 @@ struct lazytlb_slot {
 #define LAZYTLB_TOMB	((struct mm_struct *)1UL)
 #define LAZYTLB_NO_SLOT	U32_MAX
 
-/* What one CPU knows about the lazy reference its current task holds. */
+/*
+ * What one CPU knows about the lazy reference its current task holds.
+ * @slot, @counts and @gen belong to @last, the mm most recently begun
+ * here, and stay after the reference ends: the next grab is usually of
+ * the same mm and then needs no table lookup.
+ */
 struct lazytlb_cpu_state {
-	struct mm_struct *mm;	/* NULL: none */
-	u32 slot;		/* LAZYTLB_NO_SLOT: mm not in the table */
+	struct mm_struct *mm;		/* held now; NULL: none */
+	struct mm_struct *last;
+	struct lazytlb_slot *slot;	/* NULL: @last has no row */
+	struct lazytlb_counts *counts;	/* this CPU's counters in @slot */
 	u32 gen;
-	u32 epoch;		/* != lazytlb_epoch: unknown since enable/reset */
+	u32 epoch;			/* != lazytlb_epoch: unknown */
 };
+
+/* Is @st's mm still the one in its slot (not retired, not reused)? */
+static inline bool lazytlb_state_tracked(const struct lazytlb_cpu_state *st)
+{
+	return st->slot && READ_ONCE(st->slot->key) == st->last &&
+	       READ_ONCE(st->slot->gen) == st->gen;
+}
 
 /* Per-CPU totals over all mms, tracked or not. */
 struct lazytlb_cpu {

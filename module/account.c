@@ -29,18 +29,6 @@
 #include <linux/string.h>
 #include "lazytlb.h"
 
-static struct lazytlb_slot *lazytlb_state_slot(struct lazytlb_cpu_state *st)
-{
-	struct lazytlb_slot *s;
-
-	if (st->slot == LAZYTLB_NO_SLOT)
-		return NULL;
-	s = &lazytlb_slots[st->slot];
-	if (READ_ONCE(s->key) != st->mm || READ_ONCE(s->gen) != st->gen)
-		return NULL;	/* retired since: shootdown or a missed event */
-	return s;
-}
-
 static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 				enum lazytlb_cause cause)
 {
@@ -95,23 +83,27 @@ static void lazytlb_begin(struct lazytlb_cpu *pc, int cpu,
 			  struct mm_struct *mm, enum lazytlb_cause cause)
 {
 	struct lazytlb_cpu_state *st = &pc->lazy;
-	struct lazytlb_slot *s = NULL;
-	u32 i = lazytlb_lookup(mm);
 
-	st->mm = mm;
-	st->slot = i;
-	pc->grabs++;
-	if (i == LAZYTLB_NO_SLOT) {
-		pc->untracked++;
-	} else {
-		struct lazytlb_counts *c = lazytlb_counts_of(cpu, i);
+	if (mm != st->last || !lazytlb_state_tracked(st)) {
+		u32 i = lazytlb_lookup(mm);
 
-		s = &lazytlb_slots[i];
-		st->gen = READ_ONCE(s->gen);
-		c->grabs++;
-		lazytlb_touch(pc, s, c, cpu, 1);
+		st->last = mm;
+		st->slot = NULL;
+		if (i != LAZYTLB_NO_SLOT) {
+			st->slot = &lazytlb_slots[i];
+			st->gen = READ_ONCE(st->slot->gen);
+			st->counts = lazytlb_counts_of(cpu, i);
+		}
 	}
-	lazytlb_count_cause(pc, s, cause);
+	st->mm = mm;
+	pc->grabs++;
+	if (st->slot) {
+		st->counts->grabs++;
+		lazytlb_touch(pc, st->slot, st->counts, cpu, 1);
+	} else {
+		pc->untracked++;
+	}
+	lazytlb_count_cause(pc, st->slot, cause);
 }
 
 /* The lazy reference this CPU holds ends. */
@@ -119,28 +111,27 @@ static void lazytlb_end(struct lazytlb_cpu *pc, int cpu,
 			enum lazytlb_cause cause)
 {
 	struct lazytlb_cpu_state *st = &pc->lazy;
-	struct lazytlb_slot *s = lazytlb_state_slot(st);
+	struct lazytlb_slot *s = NULL;
 
 	pc->drops++;
-	if (!s) {
-		pc->untracked++;
+	if (st->mm == st->last && lazytlb_state_tracked(st)) {
+		s = st->slot;
+		st->counts->drops++;
+		lazytlb_touch(pc, s, st->counts, cpu, -1);
 	} else {
-		struct lazytlb_counts *c = lazytlb_counts_of(cpu, st->slot);
-
-		c->drops++;
-		lazytlb_touch(pc, s, c, cpu, -1);
+		pc->untracked++;
 	}
 	lazytlb_count_cause(pc, s, cause);
 	st->mm = NULL;
 }
 
-static void lazytlb_handover(struct lazytlb_cpu *pc, int cpu)
+static void lazytlb_handover(struct lazytlb_cpu *pc)
 {
 	struct lazytlb_cpu_state *st = &pc->lazy;
 
 	pc->handovers++;
-	if (lazytlb_state_slot(st))
-		lazytlb_counts_of(cpu, st->slot)->handovers++;
+	if (st->mm == st->last && lazytlb_state_tracked(st))
+		st->counts->handovers++;
 	else
 		pc->untracked++;
 }
@@ -178,7 +169,8 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 		/* First switch since load, enable or reset: adopt, don't count. */
 		st->epoch = epoch;
 		st->mm = prev->mm ? NULL : prev->active_mm;
-		st->slot = LAZYTLB_NO_SLOT;
+		st->last = NULL;
+		st->slot = NULL;
 	}
 
 	if (prev->mm) {
@@ -203,7 +195,7 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	if (next->mm)
 		lazytlb_end(pc, cpu, LAZYTLB_SWITCH);
 	else
-		lazytlb_handover(pc, cpu);
+		lazytlb_handover(pc);
 }
 
 /* Zero the per-CPU totals; the caller has quiesced the hooks. */

@@ -143,14 +143,11 @@ static const struct file_operations lazytlb_retired_fops = {
 static u64 lazytlb_cpu_lazy_id(struct lazytlb_cpu_state *st, bool *none)
 {
 	struct mm_struct *mm = READ_ONCE(st->mm);
-	u32 slot = READ_ONCE(st->slot);
-	struct lazytlb_slot *s;
+	struct lazytlb_slot *s = READ_ONCE(st->slot);
 
 	*none = !mm || READ_ONCE(st->epoch) != READ_ONCE(lazytlb_epoch);
-	if (*none || slot == LAZYTLB_NO_SLOT)
-		return 0;
-	s = &lazytlb_slots[slot];
-	if (READ_ONCE(s->key) != mm || READ_ONCE(s->gen) != READ_ONCE(st->gen))
+	if (*none || !s || mm != READ_ONCE(st->last) ||
+	    READ_ONCE(s->key) != mm || READ_ONCE(s->gen) != READ_ONCE(st->gen))
 		return 0;
 	return READ_ONCE(s->id);
 }

@@ -65,6 +65,7 @@ u32 lazytlb_lookup(struct mm_struct *mm)
 	unsigned int n;
 
 	for (n = 0; n < lazytlb_probe_len(); n++) {
+		/* Pairs with the release in lazytlb_insert(): slot filled. */
 		struct mm_struct *key = smp_load_acquire(&lazytlb_slots[i].key);
 
 		if (key == mm)
@@ -145,7 +146,7 @@ out:
  * Number of CPUs whose current task holds a lazy reference on @slot, as
  * the per-CPU mirror says. Racy by nature; exact when nothing switches.
  */
-static u32 lazytlb_held_now(u32 slot, u32 gen)
+static u32 lazytlb_held_now(struct lazytlb_slot *s)
 {
 	u32 epoch = READ_ONCE(lazytlb_epoch);
 	u32 held = 0;
@@ -153,9 +154,11 @@ static u32 lazytlb_held_now(u32 slot, u32 gen)
 
 	for_each_possible_cpu(cpu) {
 		struct lazytlb_cpu_state *st = &per_cpu(lazytlb_cpu, cpu).lazy;
+		struct mm_struct *mm = READ_ONCE(st->mm);
 
-		if (READ_ONCE(st->mm) && READ_ONCE(st->slot) == slot &&
-		    READ_ONCE(st->gen) == gen && READ_ONCE(st->epoch) == epoch)
+		if (mm && mm == READ_ONCE(st->last) && READ_ONCE(st->slot) == s &&
+		    READ_ONCE(st->gen) == s->gen &&
+		    READ_ONCE(st->epoch) == epoch)
 			held++;
 	}
 	return held;
@@ -184,7 +187,7 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
 		if (grabs || drops)
 			row->cpus++;
 	}
-	row->held = lazytlb_held_now(i, s->gen);
+	row->held = lazytlb_held_now(s);
 	row->max_held = atomic_read(&s->max_held);
 	row->exits = atomic_read(&s->exits);
 	row->kthread = atomic_read(&s->kthread);
@@ -223,6 +226,7 @@ void lazytlb_retire(struct mm_struct *mm)
 		lazytlb_zero_counts(i);
 		lazytlb_zero_slot(&lazytlb_slots[i]);
 		lazytlb_live--;
+		/* Counters are zero before the slot can be claimed again. */
 		smp_store_release(&lazytlb_slots[i].key, LAZYTLB_TOMB);
 	}
 	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);

@@ -69,7 +69,8 @@ static int read_table(const char *file, struct table *t)
 	f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "lazytlb-stat: %s: %s%s\n", path, strerror(errno),
-			errno == ENOENT ? " (is lazytlb.ko loaded and debugfs mounted?)" : "");
+			errno == ENOENT ?
+			" (is lazytlb.ko loaded and debugfs mounted?)" : "");
 		return -1;
 	}
 	memset(t, 0, sizeof(*t));
@@ -195,9 +196,10 @@ static int show(const char *file, long nrows, int json)
 	return 0;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fprintf(stderr, "usage: lazytlb-stat [-n ROWS] [-w [SECONDS]] [-r] [--json] [-D DIR]\n");
+	fputs("usage: lazytlb-stat [-n ROWS] [-w [SECONDS]] [-r] [--json] [-D DIR]\n",
+	      stderr);
 	exit(2);
 }
 
@@ -209,7 +211,8 @@ static long number(const char *s, long min)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || end == s || v < min) {
-		fprintf(stderr, "lazytlb-stat: '%s' is not a number >= %ld\n", s, min);
+		fprintf(stderr, "lazytlb-stat: '%s' is not an integer >= %ld\n",
+			s, min);
 		exit(2);
 	}
 	return v;
@@ -246,11 +249,11 @@ int main(int argc, char **argv)
 			dir = optarg;
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		print_usage();
 	if (!interval)
 		return show(file, nrows, json) ? 1 : 0;
 	for (;;) {

@@ -39,7 +39,8 @@ struct pair {
 
 static unsigned long opt_rounds = 10000;
 static double opt_seconds;
-static volatile int *stop;
+/* Set by main when -d runs out; shared with -P children. */
+static int *stop;
 static int sleep_after;
 static pthread_barrier_t done;
 
@@ -89,7 +90,8 @@ static void side_a(struct pair *p)
 
 	pin(p->cpu_a);
 	for (n = 0;; n++) {
-		int last = opt_seconds ? *stop : n + 1 >= opt_rounds;
+		int last = opt_seconds ? __atomic_load_n(stop, __ATOMIC_RELAXED) :
+			   n + 1 >= opt_rounds;
 
 		xwrite(p->ab[1], last ? 'q' : 'x');
 		xread(p->ba[0]);
@@ -132,6 +134,12 @@ static void *thread_b(void *arg)
 	return park();
 }
 
+static void print_usage(void)
+{
+	fputs("usage: pingpong [-p PAIRS] [-n ROUNDS | -d SECONDS] [-P] [-s] [-q]\n",
+	      stderr);
+}
+
 int main(int argc, char **argv)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -144,14 +152,26 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:n:d:Psq")) != -1) {
 		switch (opt) {
-		case 'p': pairs = atoi(optarg); break;
-		case 'n': opt_rounds = strtoul(optarg, NULL, 0); break;
-		case 'd': opt_seconds = atof(optarg); break;
-		case 'P': procs = 1; break;
-		case 's': sleep_after = 1; break;
-		case 'q': quiet = 1; break;
+		case 'p':
+			pairs = atoi(optarg);
+			break;
+		case 'n':
+			opt_rounds = strtoul(optarg, NULL, 0);
+			break;
+		case 'd':
+			opt_seconds = atof(optarg);
+			break;
+		case 'P':
+			procs = 1;
+			break;
+		case 's':
+			sleep_after = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: pingpong [-p PAIRS] [-n ROUNDS | -d SECONDS] [-P] [-s] [-q]\n");
+			print_usage();
 			return 2;
 		}
 	}
@@ -165,7 +185,7 @@ int main(int argc, char **argv)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		die("mmap");
-	stop = (volatile int *)(p + pairs);
+	stop = (int *)(p + pairs);
 	tid = calloc(2 * pairs, sizeof(*tid));
 	if (!tid)
 		die("calloc");
@@ -207,7 +227,7 @@ int main(int argc, char **argv)
 		};
 
 		nanosleep(&ts, NULL);
-		*stop = 1;
+		__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
 	}
 	if (procs) {
 		while (wait(NULL) > 0)
