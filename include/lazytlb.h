@@ -31,7 +31,14 @@ enum lazytlb_cause {
 	LAZYTLB_EXIT,		/* exit_mm() of an exiting task */
 	LAZYTLB_KTHREAD,	/* kthread_use_mm() / kthread_unuse_mm() */
 	LAZYTLB_EXEC,		/* exec_mmap() from a task without an mm */
-	LAZYTLB_UNEXPLAINED,	/* hotplug, shootdown, or a missed event */
+	LAZYTLB_UNEXPLAINED,	/* hotplug, or a missed event */
+	LAZYTLB_SHOOTDOWN,	/* do_shoot_lazy_tlb() moved the CPU to init_mm */
+};
+
+enum lazytlb_mode {
+	LAZYTLB_MODE_UNKNOWN,
+	LAZYTLB_MODE_REFCOUNT,	/* MMU_LAZY_TLB_REFCOUNT: mm_count atomics */
+	LAZYTLB_MODE_SHOOTDOWN,	/* MMU_LAZY_TLB_SHOOTDOWN: IPIs at __mmdrop */
 };
 
 /* Counters one CPU keeps for one mm; only that CPU writes them. */
@@ -57,6 +64,11 @@ struct lazytlb_slot {
 	atomic_t exits;
 	atomic_t kthread;
 	atomic_t execs;
+	/* Shootdown kernels, at __mmdrop(). */
+	atomic_t targets;	/* CPUs do_shoot_lazy_tlb() ran on */
+	atomic_t ipis;		/* ... of which remote, by IPI */
+	atomic_t shot;		/* ... of which held the mm lazily */
+	bool dying;		/* in __mmdrop(): the mm is being freed */
 	/* Only with shared_stats: one shared write per grab or drop. */
 	atomic_t held;
 	atomic_t max_held;
@@ -64,6 +76,8 @@ struct lazytlb_slot {
 } ____cacheline_aligned_in_smp;
 
 #define LAZYTLB_TOMB	((struct mm_struct *)1UL)
+/* A CPU's state after a shootdown moved its task to init_mm. */
+#define LAZYTLB_SHOT	((struct mm_struct *)2UL)
 #define LAZYTLB_NO_SLOT	U32_MAX
 
 /*
@@ -101,6 +115,9 @@ struct lazytlb_cpu {
 	u64 execs;
 	u64 unexplained;
 	u64 untracked;		/* events on mms without a table row */
+	u64 shoot_targets;
+	u64 shoot_ipis;
+	u64 shoot_held;
 };
 
 /* A snapshot of one mm, live or retired. */
@@ -120,7 +137,17 @@ struct lazytlb_row {
 	u32 exits;
 	u32 kthread;
 	u32 execs;
+	u32 ipis;
+	u32 targets;
+	u32 shot;
+	u64 teardown_ns;	/* time in __mmdrop(), shootdown IPIs included */
 };
+
+/* module/mode.c */
+extern enum lazytlb_mode lazytlb_mode;
+extern int lazytlb_mode_votes[LAZYTLB_MODE_SHOOTDOWN + 1];
+void lazytlb_detect_mode(void);
+const char *lazytlb_mode_name(void);
 
 /* module/main.c: parameters and shared state */
 extern bool lazytlb_enabled;
@@ -138,7 +165,8 @@ void lazytlb_table_free(void);
 u32 lazytlb_lookup(struct mm_struct *mm);
 void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
 		    const char *comm);
-void lazytlb_retire(struct mm_struct *mm);
+u32 lazytlb_dying(struct mm_struct *mm, u32 *gen);
+void lazytlb_retire(u32 slot, u32 gen, u64 teardown_ns);
 void lazytlb_populate(void);
 void lazytlb_refresh_owners(void);
 struct lazytlb_counts *lazytlb_counts_of(int cpu, u32 slot);
@@ -146,13 +174,22 @@ bool lazytlb_row_of_slot(u32 slot, struct lazytlb_row *row);
 bool lazytlb_retired_row(loff_t pos, struct lazytlb_row *row);
 void lazytlb_table_reset(void);
 unsigned int lazytlb_table_size(void);
-void lazytlb_table_stats(u64 *live, u64 *retired, u64 *overwritten,
-			 u64 *overflow);
+struct lazytlb_table_stats {
+	u64 live;
+	u64 retired;
+	u64 overwritten;
+	u64 overflow;
+	u64 shootdowns;		/* teardowns that ran do_shoot_lazy_tlb() */
+	u64 teardown_ns;	/* their time in __mmdrop() */
+};
+
+void lazytlb_table_stats(struct lazytlb_table_stats *ts);
 
 /* module/account.c: the per-CPU mirror of lazy references */
 void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 			  struct task_struct *next, unsigned int prev_state);
 void lazytlb_reset_cpus(void);
+void lazytlb_shoot(struct mm_struct *mm);
 
 /* module/hooks.c */
 int lazytlb_hooks_register(void);

@@ -23,6 +23,8 @@
  * No locks, no allocation, bounded work: one table lookup per grab.
  */
 #include <linux/atomic.h>
+#include <linux/mm_types.h>
+#include <linux/preempt.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -53,6 +55,8 @@ static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 	case LAZYTLB_UNEXPLAINED:
 		pc->unexplained++;
 		break;
+	case LAZYTLB_SHOOTDOWN:
+		break;	/* counted by lazytlb_shoot() */
 	}
 }
 
@@ -175,6 +179,8 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 
 	if (prev->mm) {
 		/* A task with an mm ran: this CPU held no lazy reference. */
+		if (unlikely(st->mm == LAZYTLB_SHOT))
+			st->mm = NULL;
 		if (unlikely(st->mm))
 			lazytlb_end(pc, cpu, (prev->flags & PF_KTHREAD) ?
 				    LAZYTLB_KTHREAD : LAZYTLB_EXEC);
@@ -184,6 +190,8 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	}
 
 	mm = prev->active_mm;
+	if (unlikely(st->mm == LAZYTLB_SHOT))
+		st->mm = mm;	/* init_mm, since the shootdown */
 	if (unlikely(st->mm != mm)) {
 		enum lazytlb_cause cause = lazytlb_unseen_begin(prev);
 
@@ -196,6 +204,42 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 		lazytlb_end(pc, cpu, LAZYTLB_SWITCH);
 	else
 		lazytlb_handover(pc);
+}
+
+/*
+ * do_shoot_lazy_tlb(@mm) runs on this CPU, IRQs off: by IPI from the CPU
+ * freeing @mm, or called there directly. If the current task holds @mm
+ * lazily, the kernel moves it to init_mm: that reference ends here, with
+ * no atomic, and init_mm (which has no row) takes its place.
+ */
+void lazytlb_shoot(struct mm_struct *mm)
+{
+	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
+	bool held = current->active_mm == mm;
+	bool ipi = in_hardirq();
+	u32 i;
+
+	if (!READ_ONCE(lazytlb_enabled))
+		return;
+	pc->shoot_targets++;
+	pc->shoot_ipis += ipi;
+	pc->shoot_held += held;
+	i = lazytlb_lookup(mm);
+	if (i != LAZYTLB_NO_SLOT) {
+		struct lazytlb_slot *s = &lazytlb_slots[i];
+
+		atomic_inc(&s->targets);
+		if (ipi)
+			atomic_inc(&s->ipis);
+		if (held)
+			atomic_inc(&s->shot);
+	}
+	if (held && pc->lazy.mm == mm &&
+	    pc->lazy.epoch == READ_ONCE(lazytlb_epoch)) {
+		lazytlb_end(pc, smp_processor_id(), LAZYTLB_SHOOTDOWN);
+		/* init_mm is not exported: the switch-out names it. */
+		pc->lazy.mm = LAZYTLB_SHOT;
+	}
 }
 
 /* Zero the per-CPU totals; the caller has quiesced the hooks. */

@@ -20,7 +20,7 @@
 static struct dentry *lazytlb_dir;
 
 #define LAZYTLB_MM_HEADER \
-	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs\n"
+	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot teardown_ns\n"
 
 static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 {
@@ -38,7 +38,16 @@ static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 		seq_printf(m, "%u %u %llu", r->max_held, r->cpus, r->xfers);
 	else
 		seq_printf(m, "- %u -", r->cpus);
-	seq_printf(m, " %u %u %u\n", r->exits, r->kthread, r->execs);
+	seq_printf(m, " %u %u %u ", r->exits, r->kthread, r->execs);
+	/* A lazy grab or drop is one mm_count atomic, on refcount kernels. */
+	if (lazytlb_mode == LAZYTLB_MODE_REFCOUNT)
+		seq_printf(m, "%llu", r->grabs + r->drops);
+	else if (lazytlb_mode == LAZYTLB_MODE_SHOOTDOWN)
+		seq_puts(m, "0");
+	else
+		seq_puts(m, "-");
+	seq_printf(m, " %u %u %u %llu\n", r->ipis, r->targets, r->shot,
+		   r->teardown_ns);
 }
 
 /* mms: one row per live mm; the iterator walks slot indices. */
@@ -180,7 +189,8 @@ DEFINE_SHOW_ATTRIBUTE(lazytlb_cpus);
 static int lazytlb_summary_show(struct seq_file *m, void *v)
 {
 	struct lazytlb_cpu sum = {};
-	u64 live, retired, overwritten, overflow, held = 0;
+	struct lazytlb_table_stats ts;
+	u64 held = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
@@ -197,23 +207,31 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		sum.execs += READ_ONCE(pc->execs);
 		sum.unexplained += READ_ONCE(pc->unexplained);
 		sum.untracked += READ_ONCE(pc->untracked);
+		sum.shoot_targets += READ_ONCE(pc->shoot_targets);
+		sum.shoot_ipis += READ_ONCE(pc->shoot_ipis);
+		sum.shoot_held += READ_ONCE(pc->shoot_held);
 		lazytlb_cpu_lazy_id(&pc->lazy, &none);
 		held += !none;
 	}
-	lazytlb_table_stats(&live, &retired, &overwritten, &overflow);
+	lazytlb_table_stats(&ts);
 
 	seq_puts(m, "key value\n");
 	seq_printf(m, "version %s\n", THIS_MODULE->version);
 	seq_printf(m, "enabled %d\n", READ_ONCE(lazytlb_enabled));
 	seq_printf(m, "shared_stats %d\n", lazytlb_shared_stats);
+	seq_printf(m, "mode %s\n", lazytlb_mode_name());
+	seq_printf(m, "mode_votes refcount=%d,shootdown=%d,neither=%d\n",
+		   lazytlb_mode_votes[LAZYTLB_MODE_REFCOUNT],
+		   lazytlb_mode_votes[LAZYTLB_MODE_SHOOTDOWN],
+		   lazytlb_mode_votes[LAZYTLB_MODE_UNKNOWN]);
 	seq_printf(m, "lazy_helpers %d\n", LAZYTLB_HAVE_LAZY_HELPERS);
 	lazytlb_hooks_show(m);
 	seq_printf(m, "cpus %u\n", num_online_cpus());
 	seq_printf(m, "table_size %u\n", lazytlb_table_size());
-	seq_printf(m, "live_mms %llu\n", live);
-	seq_printf(m, "overflow_mms %llu\n", overflow);
-	seq_printf(m, "retired_mms %llu\n", retired);
-	seq_printf(m, "retired_overwritten %llu\n", overwritten);
+	seq_printf(m, "live_mms %llu\n", ts.live);
+	seq_printf(m, "overflow_mms %llu\n", ts.overflow);
+	seq_printf(m, "retired_mms %llu\n", ts.retired);
+	seq_printf(m, "retired_overwritten %llu\n", ts.overwritten);
 	seq_printf(m, "switches %llu\n", sum.switches);
 	seq_printf(m, "grabs %llu\n", sum.grabs);
 	seq_printf(m, "drops %llu\n", sum.drops);
@@ -225,6 +243,16 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "execs %llu\n", sum.execs);
 	seq_printf(m, "unexplained %llu\n", sum.unexplained);
 	seq_printf(m, "untracked %llu\n", sum.untracked);
+	if (lazytlb_mode == LAZYTLB_MODE_REFCOUNT)
+		seq_printf(m, "atomics %llu\n", sum.grabs + sum.drops);
+	else
+		seq_printf(m, "atomics %s\n",
+			   lazytlb_mode == LAZYTLB_MODE_SHOOTDOWN ? "0" : "-");
+	seq_printf(m, "shootdowns %llu\n", ts.shootdowns);
+	seq_printf(m, "shootdown_ipis %llu\n", sum.shoot_ipis);
+	seq_printf(m, "shootdown_targets %llu\n", sum.shoot_targets);
+	seq_printf(m, "shootdown_held %llu\n", sum.shoot_held);
+	seq_printf(m, "shootdown_ns %llu\n", ts.teardown_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(lazytlb_summary);

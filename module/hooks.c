@@ -9,7 +9,10 @@
  *
  *   wake_up_new_task()	a forked task's new mm enters the table
  *   begin_new_exec()	an exec's new mm enters the table
- *   __mmdrop()		a freed mm leaves it, into the retired ring
+ *   __mmdrop()		(kretprobe) a freed mm leaves it, into the
+ *			retired ring, when __mmdrop() returns
+ *   do_shoot_lazy_tlb()	shootdown kernels only: the IPIs that move
+ *			CPUs off a dying mm, counted per mm
  *
  * None of them is on the context-switch path.
  */
@@ -18,6 +21,8 @@
 #include <linux/binfmts.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
@@ -57,16 +62,60 @@ static int lazytlb_new_exec(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-static int lazytlb_mmdrop(struct kprobe *kp, struct pt_regs *regs)
+/* __mmdrop() in flight: the row is retired when it returns. */
+struct lazytlb_mmdrop_call {
+	u64 start_ns;
+	u32 slot;
+	u32 gen;
+};
+
+static int lazytlb_mmdrop_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
 {
-	lazytlb_retire((struct mm_struct *)regs_get_kernel_argument(regs, 0));
+	struct lazytlb_mmdrop_call *call = (void *)ri->data;
+	struct mm_struct *mm;
+
+	mm = (struct mm_struct *)regs_get_kernel_argument(regs, 0);
+	call->slot = lazytlb_dying(mm, &call->gen);
+	if (call->slot == LAZYTLB_NO_SLOT)
+		return 1;	/* no row: nothing to do on return */
+	call->start_ns = ktime_get_ns();
 	return 0;
 }
+
+static int lazytlb_mmdrop_return(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	struct lazytlb_mmdrop_call *call = (void *)ri->data;
+
+	lazytlb_retire(call->slot, call->gen, ktime_get_ns() - call->start_ns);
+	return 0;
+}
+
+static struct kretprobe lazytlb_mmdrop_probe = {
+	.kp.symbol_name = "__mmdrop",
+	.entry_handler = lazytlb_mmdrop_entry,
+	.handler = lazytlb_mmdrop_return,
+	.data_size = sizeof(struct lazytlb_mmdrop_call),
+};
+
+/* Only shootdown kernels have it; optional. */
+static int lazytlb_shoot_hook(struct kprobe *kp, struct pt_regs *regs)
+{
+	lazytlb_shoot((struct mm_struct *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe lazytlb_shoot_probe = {
+	.symbol_name = "do_shoot_lazy_tlb",
+	.pre_handler = lazytlb_shoot_hook,
+};
+
+static bool lazytlb_shoot_attached;
 
 static struct kprobe lazytlb_kprobes[] = {
 	{ .symbol_name = "wake_up_new_task", .pre_handler = lazytlb_new_task },
 	{ .symbol_name = "begin_new_exec", .pre_handler = lazytlb_new_exec },
-	{ .symbol_name = "__mmdrop", .pre_handler = lazytlb_mmdrop },
 };
 
 int lazytlb_hooks_register(void)
@@ -94,15 +143,41 @@ int lazytlb_hooks_register(void)
 		}
 	}
 
+	/* A shootdown runs inside __mmdrop(): attach to it first. */
+	lazytlb_shoot_probe.addr = NULL;
+	lazytlb_shoot_probe.flags = 0;
+	ret = register_kprobe(&lazytlb_shoot_probe);
+	lazytlb_shoot_attached = !ret;
+	if (ret && ret != -ENOENT) {
+		pr_err("cannot kprobe do_shoot_lazy_tlb: error %d\n", ret);
+		goto unregister;
+	}
+
+	memset(&lazytlb_mmdrop_probe.kp, 0, sizeof(lazytlb_mmdrop_probe.kp));
+	lazytlb_mmdrop_probe.kp.symbol_name = "__mmdrop";
+	/* A preempted __mmdrop() keeps its instance: be generous. */
+	lazytlb_mmdrop_probe.maxactive = max_t(int, 64, 8 * num_possible_cpus());
+	ret = register_kretprobe(&lazytlb_mmdrop_probe);
+	if (ret) {
+		pr_err("cannot kretprobe __mmdrop: error %d%s\n", ret,
+		       ret == -ENOENT ? " (no such symbol)" : "");
+		goto unregister_shoot;
+	}
+
 	ret = tracepoint_probe_register(lazytlb_tp_sched_switch,
 					lazytlb_sched_switch, NULL);
 	if (ret) {
 		pr_err("cannot attach to tracepoint sched_switch: error %d\n",
 		       ret);
-		goto unregister;
+		goto unregister_mmdrop;
 	}
 	return 0;
 
+unregister_mmdrop:
+	unregister_kretprobe(&lazytlb_mmdrop_probe);
+unregister_shoot:
+	if (lazytlb_shoot_attached)
+		unregister_kprobe(&lazytlb_shoot_probe);
 unregister:
 	while (--i >= 0)
 		unregister_kprobe(&lazytlb_kprobes[i]);
@@ -117,6 +192,9 @@ void lazytlb_hooks_unregister(void)
 				    lazytlb_sched_switch, NULL);
 	/* No probe may still run once the module text goes away. */
 	tracepoint_synchronize_unregister();
+	unregister_kretprobe(&lazytlb_mmdrop_probe);
+	if (lazytlb_shoot_attached)
+		unregister_kprobe(&lazytlb_shoot_probe);
 	for (i = ARRAY_SIZE(lazytlb_kprobes) - 1; i >= 0; i--)
 		unregister_kprobe(&lazytlb_kprobes[i]);
 }
@@ -130,6 +208,12 @@ void lazytlb_hooks_show(struct seq_file *m)
 	for (i = 0; i < ARRAY_SIZE(lazytlb_kprobes); i++) {
 		seq_printf(m, ",kprobe:%s", lazytlb_kprobes[i].symbol_name);
 		missed += lazytlb_kprobes[i].nmissed;
+	}
+	seq_puts(m, ",kretprobe:__mmdrop");
+	missed += lazytlb_mmdrop_probe.kp.nmissed + lazytlb_mmdrop_probe.nmissed;
+	if (lazytlb_shoot_attached) {
+		seq_puts(m, ",kprobe:do_shoot_lazy_tlb");
+		missed += lazytlb_shoot_probe.nmissed;
 	}
 	seq_printf(m, "\nkprobes_missed %lu\n", missed);
 }

@@ -137,6 +137,7 @@ static int __init lazytlb_init(void)
 		goto free_table;
 	/* After the hooks, so that no mm created meanwhile is missed. */
 	lazytlb_populate();
+	lazytlb_detect_mode();
 	ret = lazytlb_debugfs_init();
 	if (ret)
 		goto unregister;

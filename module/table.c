@@ -37,6 +37,8 @@ static u64 lazytlb_ring_head;	/* rows ever written */
 static u64 lazytlb_next_id = 1;
 static u64 lazytlb_live;
 static u64 lazytlb_overflow;	/* mms that found no free slot */
+static u64 lazytlb_shootdowns;
+static u64 lazytlb_teardown_ns;
 
 unsigned int lazytlb_table_size(void)
 {
@@ -92,54 +94,12 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
 	atomic_set(&s->exits, 0);
 	atomic_set(&s->kthread, 0);
 	atomic_set(&s->execs, 0);
+	atomic_set(&s->targets, 0);
+	atomic_set(&s->ipis, 0);
+	atomic_set(&s->shot, 0);
 	atomic_set(&s->held, 0);
 	atomic_set(&s->max_held, 0);
 	s->last_cpu = -1;
-}
-
-/*
- * Claim a slot for a new mm. @owner names the row; @comm, if given,
- * overrides the owner's comm (exec knows the new name before the task
- * takes it). An mm that is already there keeps its row.
- */
-void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
-		    const char *comm)
-{
-	u32 i = lazytlb_home(mm), free = LAZYTLB_NO_SLOT;
-	struct lazytlb_slot *s;
-	unsigned long flags;
-	unsigned int n;
-
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	for (n = 0; n < lazytlb_probe_len(); n++) {
-		struct mm_struct *key = lazytlb_slots[i].key;
-
-		if (key == mm)
-			goto out;
-		if (key == LAZYTLB_TOMB && free == LAZYTLB_NO_SLOT)
-			free = i;
-		if (!key) {
-			if (free == LAZYTLB_NO_SLOT)
-				free = i;
-			break;
-		}
-		if (++i == lazytlb_size)
-			i = 0;
-	}
-	if (free == LAZYTLB_NO_SLOT) {
-		lazytlb_overflow++;
-		goto out;
-	}
-	s = &lazytlb_slots[free];
-	s->gen++;
-	s->id = lazytlb_next_id++;
-	s->tgid = owner->tgid;
-	strscpy(s->comm, comm ? comm : owner->comm, sizeof(s->comm));
-	lazytlb_live++;
-	/* Counters were zeroed when the slot was retired or allocated. */
-	smp_store_release(&s->key, mm);
-out:
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
 }
 
 /*
@@ -164,8 +124,11 @@ static u32 lazytlb_held_now(struct lazytlb_slot *s)
 	return held;
 }
 
-/* Fill @row from slot @i; the caller holds lazytlb_table_lock. */
-static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
+/*
+ * Fill @row from slot @i; the caller holds lazytlb_table_lock. A @freed
+ * mm is not read: its mm_users and mm_count were 0 when it was freed.
+ */
+static void lazytlb_fill_row(u32 i, struct lazytlb_row *row, bool freed)
 {
 	struct lazytlb_slot *s = &lazytlb_slots[i];
 	int cpu;
@@ -174,8 +137,10 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
 	row->id = s->id;
 	row->tgid = s->tgid;
 	memcpy(row->comm, s->comm, sizeof(row->comm));
-	row->users = atomic_read(&s->key->mm_users);
-	row->count = atomic_read(&s->key->mm_count);
+	if (!freed) {
+		row->users = atomic_read(&s->key->mm_users);
+		row->count = atomic_read(&s->key->mm_count);
+	}
 	for_each_possible_cpu(cpu) {
 		struct lazytlb_counts *c = lazytlb_counts_of(cpu, i);
 		u64 grabs = READ_ONCE(c->grabs), drops = READ_ONCE(c->drops);
@@ -192,6 +157,9 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
 	row->exits = atomic_read(&s->exits);
 	row->kthread = atomic_read(&s->kthread);
 	row->execs = atomic_read(&s->execs);
+	row->targets = atomic_read(&s->targets);
+	row->ipis = atomic_read(&s->ipis);
+	row->shot = atomic_read(&s->shot);
 }
 
 /* A snapshot of slot @i; false if the slot holds no live mm. */
@@ -201,34 +169,125 @@ bool lazytlb_row_of_slot(u32 i, struct lazytlb_row *row)
 	bool live;
 
 	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	/* Under the lock the mm cannot pass lazytlb_retire(), so it is alive. */
-	live = lazytlb_slots[i].key && lazytlb_slots[i].key != LAZYTLB_TOMB;
+	/*
+	 * Under the lock, a key that is not dying belongs to an mm that has
+	 * not entered __mmdrop(), so it is alive.
+	 */
+	live = lazytlb_slots[i].key && lazytlb_slots[i].key != LAZYTLB_TOMB &&
+	       !lazytlb_slots[i].dying;
 	if (live)
-		lazytlb_fill_row(i, row);
+		lazytlb_fill_row(i, row, false);
 	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
 	return live;
 }
 
-/* Called from __mmdrop(): the mm's final totals go to the ring. */
-void lazytlb_retire(struct mm_struct *mm)
+/* Slot @i's final totals go to the ring; the caller holds the lock. */
+static void lazytlb_retire_locked(u32 i, u64 teardown_ns)
+{
+	struct lazytlb_slot *s = &lazytlb_slots[i];
+	struct lazytlb_row *row;
+
+	row = &lazytlb_ring[lazytlb_ring_head++ % lazytlb_retired_max];
+	lazytlb_fill_row(i, row, true);
+	row->teardown_ns = teardown_ns;
+	if (row->targets) {
+		lazytlb_shootdowns++;
+		lazytlb_teardown_ns += teardown_ns;
+	}
+	lazytlb_zero_counts(i);
+	lazytlb_zero_slot(s);
+	s->dying = false;
+	lazytlb_live--;
+	/* Counters are zero before the slot can be claimed again. */
+	smp_store_release(&s->key, LAZYTLB_TOMB);
+}
+
+/*
+ * __mmdrop() begins: the slot stays, so that the shootdown IPIs that
+ * follow are counted, but no reader may touch the mm any more. Returns
+ * the slot (and its generation), or LAZYTLB_NO_SLOT.
+ */
+u32 lazytlb_dying(struct mm_struct *mm, u32 *gen)
 {
 	u32 i = lazytlb_lookup(mm);
 	unsigned long flags;
 
 	if (i == LAZYTLB_NO_SLOT)
-		return;
+		return i;
 	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
 	if (lazytlb_slots[i].key == mm) {
-		struct lazytlb_row *row;
-
-		row = &lazytlb_ring[lazytlb_ring_head++ % lazytlb_retired_max];
-		lazytlb_fill_row(i, row);
-		lazytlb_zero_counts(i);
-		lazytlb_zero_slot(&lazytlb_slots[i]);
-		lazytlb_live--;
-		/* Counters are zero before the slot can be claimed again. */
-		smp_store_release(&lazytlb_slots[i].key, LAZYTLB_TOMB);
+		WRITE_ONCE(lazytlb_slots[i].dying, true);
+		*gen = lazytlb_slots[i].gen;
+	} else {
+		i = LAZYTLB_NO_SLOT;
 	}
+	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+	return i;
+}
+
+/* __mmdrop() returned: the mm is gone, its row goes to the ring. */
+void lazytlb_retire(u32 i, u32 gen, u64 teardown_ns)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
+	/* Not if an insert found it stale and retired it already. */
+	if (lazytlb_slots[i].dying && lazytlb_slots[i].gen == gen)
+		lazytlb_retire_locked(i, teardown_ns);
+	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+}
+
+/*
+ * Claim a slot for a new mm. @owner names the row; @comm, if given,
+ * overrides the owner's comm (exec knows the new name before the task
+ * takes it). An mm that is already there keeps its row.
+ */
+void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
+		    const char *comm)
+{
+	u32 i = lazytlb_home(mm), free = LAZYTLB_NO_SLOT;
+	struct lazytlb_slot *s;
+	unsigned long flags;
+	unsigned int n;
+
+	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
+	for (n = 0; n < lazytlb_probe_len(); n++) {
+		struct mm_struct *key = lazytlb_slots[i].key;
+
+		if (key == mm && lazytlb_slots[i].dying) {
+			/*
+			 * The address of an mm freed since came back before
+			 * __mmdrop()'s return was seen: retire the old row.
+			 */
+			lazytlb_retire_locked(i, 0);
+			key = LAZYTLB_TOMB;
+		}
+		if (key == mm)
+			goto out;
+		if (key == LAZYTLB_TOMB && free == LAZYTLB_NO_SLOT)
+			free = i;
+		if (!key) {
+			if (free == LAZYTLB_NO_SLOT)
+				free = i;
+			break;
+		}
+		if (++i == lazytlb_size)
+			i = 0;
+	}
+	if (free == LAZYTLB_NO_SLOT) {
+		lazytlb_overflow++;
+		goto out;
+	}
+	s = &lazytlb_slots[free];
+	s->dying = false;
+	s->gen++;
+	s->id = lazytlb_next_id++;
+	s->tgid = owner->tgid;
+	strscpy(s->comm, comm ? comm : owner->comm, sizeof(s->comm));
+	lazytlb_live++;
+	/* Counters were zeroed when the slot was retired or allocated. */
+	smp_store_release(&s->key, mm);
+out:
 	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
 }
 
@@ -249,17 +308,18 @@ bool lazytlb_retired_row(loff_t pos, struct lazytlb_row *row)
 	return ok;
 }
 
-void lazytlb_table_stats(u64 *live, u64 *retired, u64 *overwritten,
-			 u64 *overflow)
+void lazytlb_table_stats(struct lazytlb_table_stats *ts)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	*live = lazytlb_live;
-	*retired = lazytlb_ring_head;
-	*overwritten = lazytlb_ring_head > lazytlb_retired_max ?
-		       lazytlb_ring_head - lazytlb_retired_max : 0;
-	*overflow = lazytlb_overflow;
+	ts->live = lazytlb_live;
+	ts->retired = lazytlb_ring_head;
+	ts->overwritten = lazytlb_ring_head > lazytlb_retired_max ?
+			  lazytlb_ring_head - lazytlb_retired_max : 0;
+	ts->overflow = lazytlb_overflow;
+	ts->shootdowns = lazytlb_shootdowns;
+	ts->teardown_ns = lazytlb_teardown_ns;
 	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
 }
 
@@ -276,6 +336,8 @@ void lazytlb_table_reset(void)
 	}
 	lazytlb_ring_head = 0;
 	lazytlb_overflow = 0;
+	lazytlb_shootdowns = 0;
+	lazytlb_teardown_ns = 0;
 	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
 }
 

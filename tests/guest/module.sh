@@ -35,14 +35,17 @@ check "a bad max_mms names the parameter and the range in the log" \
 
 # --- load ------------------------------------------------------------------
 check "insmod lazytlb.ko" insmod ./lazytlb.ko
-check "summary names its hooks" sh -c "grep -q '^hooks tracepoint:sched_switch,kprobe:wake_up_new_task,kprobe:begin_new_exec,kprobe:__mmdrop' $D/summary"
+check "summary names its hooks" sh -c "grep -q '^hooks tracepoint:sched_switch,kprobe:wake_up_new_task,kprobe:begin_new_exec,kretprobe:__mmdrop' $D/summary"
+# Stock kernels refcount lazy references (only powerpc selects shootdown).
+check "mode: refcount ($(summary mode), votes $(summary mode_votes))" test "$(summary mode)" = refcount
+check "no shootdown hook on a refcount kernel" sh -c "! grep -q do_shoot_lazy_tlb $D/summary"
 for f in summary mms cpus retired; do
 	mode=$(stat -c %a $D/$f 2>/dev/null)
 	[ "$mode" = 444 ] && ok "$f is mode 0444" || not_ok "$f is mode 0444 (is $mode)"
 done
 check "summary header" sh -c "head -n 1 $D/summary | grep -qx 'key value'"
-check "mms header" sh -c "head -n 1 $D/mms | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs'"
-check "retired header" sh -c "head -n 1 $D/retired | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs'"
+check "mms header" sh -c "head -n 1 $D/mms | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot teardown_ns'"
+check "retired header" sh -c "head -n 1 $D/retired | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot teardown_ns'"
 check "cpus header" sh -c "head -n 1 $D/cpus | grep -qx 'cpu switches grabs drops handovers xfers exits kthread execs unexplained untracked lazy_id'"
 check "cpus has one row per online CPU" test "$(($(wc -l <$D/cpus) - 1))" -eq "$NCPU"
 check "no kernel addresses in any file" sh -c "! grep -qiE 'ffff[0-9a-f]{12}' $D/*"
@@ -132,6 +135,10 @@ check "handovers agree with ftrace (module $rh, ftrace $th, tolerance $tol)" wit
 check "exits: one per thread, $((NCPU / 2 * 2 + 1)) (module $rx, ftrace $tx)" \
 	test "$rx" = "$((NCPU / 2 * 2 + 1))" -a "$tx" = "$rx"
 check "retired mm holds nothing: grabs == drops ($rg, $rd)" test "$rg" = "$rd"
+ra=$(field $R tgid "$pid" atomics pingpong)
+check "refcount: atomics == grabs + drops ($ra)" test "$ra" = "$((rg + rd))"
+check "refcount: no shootdown IPIs ($(field $R tgid "$pid" targets pingpong))" \
+	test "$(field $R tgid "$pid" targets pingpong)" = 0
 check "the workload really went through idle (grabs $rg > 2 * 3000)" test "${rg:-0}" -gt 6000
 bad=0
 for c in $(seq 0 $((NCPU - 1))); do
