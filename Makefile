@@ -12,6 +12,8 @@ BUILD := $(CURDIR)/build
 CC_USER ?= gcc
 USER_CFLAGS := -O2 -Wall -Wextra -static -pthread
 
+include scripts/bpf/bpf.mk
+
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/bin/%,$(wildcard tests/workloads/*.c))
 TOOLS := $(BUILD)/bin/lazytlb-stat
 
@@ -26,7 +28,7 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
-	rm -rf $(BUILD)/bin $(BUILD)/ko
+	rm -rf $(BUILD)/bin $(BUILD)/ko $(BUILD)/bpf
 
 tools: $(TOOLS)
 workloads: $(WORKLOADS)

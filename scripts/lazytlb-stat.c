@@ -181,12 +181,23 @@ static int show(const char *file, long nrows, int json)
 		}
 		printf("\n]}\n");
 	} else {
+		int width[MAX_COLS];
+
+		/* Each column as wide as its widest cell; comm left-aligned. */
+		for (c = 0; c < t.ncols; c++) {
+			width[c] = strlen(t.cols[c]);
+			for (i = 0; i < (size_t)nrows; i++)
+				if ((int)strlen(t.rows[i].f[c]) > width[c])
+					width[c] = strlen(t.rows[i].f[c]);
+			if (!strcmp(t.cols[c], "comm"))
+				width[c] = -width[c];
+		}
 		for (c = 0; c < t.ncols; c++)
-			printf(c == 2 ? "%-16s" : "%10s", t.cols[c]);
+			printf("%s%*s", c ? " " : "", width[c], t.cols[c]);
 		printf("\n");
 		for (i = 0; i < (size_t)nrows; i++) {
 			for (c = 0; c < t.ncols; c++)
-				printf(c == 2 ? "%-16s" : "%10s", t.rows[i].f[c]);
+				printf("%s%*s", c ? " " : "", width[c], t.rows[i].f[c]);
 			printf("\n");
 		}
 		if (print_summary(0))
