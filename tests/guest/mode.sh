@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lazytlb.ko on a companion kernel: mode detection and the accounting that
+# differs between the modes. Runs inside the guest (busybox sh); the mode
+# the kernel was built with is $1 (refcount or shootdown). TAP out.
+#
+# The kernel's own word is mm_count: with refcount, every lazy reference is
+# in it; with shootdown, none is.
+. ./lib/tap.sh
+
+want=$1
+NCPU=$(nproc)
+flush_lazy() {
+	for c in $(seq 0 $((NCPU - 1))); do taskset -c "$c" true; done
+}
+diag "kernel $(uname -r), built $want, $NCPU CPUs"
+
+check "insmod lazytlb.ko" insmod ./lazytlb.ko
+check "mode: $want ($(summary mode), votes $(summary mode_votes))" \
+	test "$(summary mode)" = "$want"
+if [ "$want" = shootdown ]; then
+	check "do_shoot_lazy_tlb is hooked" sh -c "grep -q '^hooks .*kprobe:do_shoot_lazy_tlb' $D/summary"
+else
+	check "no do_shoot_lazy_tlb to hook" sh -c "! grep -q do_shoot_lazy_tlb $D/summary"
+fi
+
+# --- a quiet live mm: who holds what, as mm_count says ---------------------
+taskset -p 1 $$ >/dev/null
+rm -f /tmp/quiet.out
+./pingpong -p "$((NCPU / 2))" -n 300 -s -q >/tmp/quiet.out &
+ppjob=$!
+i=0
+while [ $i -lt 300 ] && ! [ -s /tmp/quiet.out ]; do sleep 0.1; i=$((i + 1)); done
+pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/quiet.out)
+good=0
+for try in 1 2 3 4 5; do
+	sleep 0.5
+	set -- $(awk -v t="$pid" '$2 == t && $3 == "pingpong"' $D/mms)
+	users=$4 count=$5 grabs=$6 drops=$7 held=$9 atomics=${16}
+	diag "try $try: users $users count $count grabs $grabs drops $drops held $held atomics $atomics"
+	[ -n "$users" ] || continue
+	if [ "$want" = refcount ]; then
+		[ "$count" -eq $((1 + held)) ] && [ "$held" -ge 1 ] && good=1
+	else
+		[ "$count" -eq 1 ] && [ "$held" -ge 1 ] && good=1
+	fi
+	[ $good -eq 1 ] && break
+done
+if [ "$want" = refcount ]; then
+	check "refcount: mm_count == 1 + held ($count == 1 + $held), held >= 1" test $good -eq 1
+	check "refcount: atomics == grabs + drops ($atomics == $grabs + $drops)" \
+		test "$atomics" = "$((grabs + drops))"
+else
+	check "shootdown: mm_count == 1 while $held CPUs hold it lazily" test $good -eq 1
+	check "shootdown: atomics == 0 ($atomics)" test "$atomics" = 0
+fi
+check "grabs - drops == held ($grabs - $drops == $held)" test "$((grabs - drops))" = "$held"
+kill $ppjob
+wait $ppjob 2>/dev/null
+taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
+
+# --- an exit storm: what the teardowns cost ---------------------------------
+echo 1 >/sys/module/lazytlb/parameters/reset
+ipis0=$(summary shootdown_targets)
+pids=""
+for i in $(seq 1 40); do
+	p=$(./pingpong -p "$((NCPU / 2))" -n 20 -q | sed -n 's/.*pid=\([0-9]*\) .*/\1/p')
+	pids="$pids $p"
+done
+flush_lazy
+flush_lazy
+missing=0 unbalanced=0 targets=0 atomics=0 grabs=0 drops=0
+for p in $pids; do
+	g=$(field $D/retired tgid "$p" grabs pingpong)
+	[ -z "$g" ] && missing=$((missing + 1)) && continue
+	d=$(field $D/retired tgid "$p" drops pingpong)
+	[ "$g" != "$d" ] && unbalanced=$((unbalanced + 1))
+	grabs=$((grabs + g)) drops=$((drops + d))
+	targets=$((targets + $(field $D/retired tgid "$p" targets pingpong)))
+	atomics=$((atomics + $(field $D/retired tgid "$p" atomics pingpong)))
+done
+diag "storm: grabs $grabs drops $drops atomics $atomics shootdown targets $targets"
+diag "summary: $(grep -E '^(atomics|shootdown)' $D/summary | tr '\n' ' ')"
+check "storm: all 40 mms retired ($missing missing)" test $missing -eq 0
+check "storm: every retired mm has grabs == drops ($unbalanced not)" test $unbalanced -eq 0
+if [ "$want" = refcount ]; then
+	check "refcount storm: atomics == grabs + drops ($atomics)" test "$atomics" = "$((grabs + drops))"
+	check "refcount storm: no shootdown IPIs ($targets)" test "$targets" = 0
+else
+	check "shootdown storm: atomics == 0 ($atomics)" test "$atomics" = 0
+	check "shootdown storm: the teardowns ran shootdowns ($targets CPUs)" test "$targets" -ge 40
+	check "shootdown storm: summary counts them ($(summary shootdown_targets) > $ipis0)" \
+		test "$(summary shootdown_targets)" -gt "$ipis0"
+	check "shootdown storm: summary atomics 0" test "$(summary atomics)" = 0
+fi
+
+check "rmmod lazytlb" rmmod lazytlb
+dmesg_bad >/tmp/bad
+check "no WARNING, BUG, Oops or lockdep report in dmesg" test ! -s /tmp/bad
+[ -s /tmp/bad ] && sed 's/^/# /' /tmp/bad | head -n 20
+tap_done
