@@ -9,10 +9,6 @@
 . ./lib/tap.sh
 
 want=$1
-NCPU=$(nproc)
-flush_lazy() {
-	for c in $(seq 0 $((NCPU - 1))); do taskset -c "$c" true; done
-}
 diag "kernel $(uname -r), built $want, $NCPU CPUs"
 
 check "insmod lazytlb.ko" insmod ./lazytlb.ko
@@ -25,13 +21,8 @@ else
 fi
 
 # --- a quiet live mm: who holds what, as mm_count says ---------------------
-taskset -p 1 $$ >/dev/null
-rm -f /tmp/quiet.out
-./pingpong -p "$((NCPU / 2))" -n 300 -s -q >/tmp/quiet.out &
-ppjob=$!
-i=0
-while [ $i -lt 300 ] && ! [ -s /tmp/quiet.out ]; do sleep 0.1; i=$((i + 1)); done
-pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/quiet.out)
+start_quiet 300
+pid=$quiet_pid
 good=0
 for try in 1 2 3 4 5; do
 	sleep 0.5
@@ -55,9 +46,7 @@ else
 	check "shootdown: atomics == 0 ($atomics)" test "$atomics" = 0
 fi
 check "grabs - drops == held ($grabs - $drops == $held)" test "$((grabs - drops))" = "$held"
-kill $ppjob
-wait $ppjob 2>/dev/null
-taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
+stop_quiet
 
 # --- an exit storm: what the teardowns cost ---------------------------------
 echo 1 >/sys/module/lazytlb/parameters/reset

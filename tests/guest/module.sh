@@ -9,14 +9,9 @@
 
 P=/sys/module/lazytlb/parameters
 T=/sys/kernel/tracing
-NCPU=$(nproc)
 diag "kernel $(uname -r), $NCPU CPUs"
 
 loaded() { grep -q '^lazytlb ' /proc/modules; }
-# Run a user task on every CPU: an idle CPU drops the mm it holds lazily.
-flush_lazy() {
-	for c in $(seq 0 $((NCPU - 1))); do taskset -c "$c" true; done
-}
 
 # --- bad input at load: clear error, nothing left behind -----------------
 for bad in max_mms=5 max_mms=100000 max_mms=abc retired_max=0 enabled=maybe \
@@ -153,15 +148,8 @@ check "per-CPU switches agree with ftrace within 10" test $bad -eq 0
 echo >$T/trace
 
 # --- a live, quiet mm: mm_count == (mm_users > 0) + lazy references held ---
-# The shell and what it runs stay on CPU 0, so the other CPUs, whose last
-# user task was a now sleeping pingpong thread, keep holding its mm.
-taskset -p 1 $$ >/dev/null
-rm -f /tmp/quiet.out
-./pingpong -p "$((NCPU / 2))" -n 500 -s -q >/tmp/quiet.out &
-ppjob=$!
-i=0
-while [ $i -lt 300 ] && ! [ -s /tmp/quiet.out ]; do sleep 0.1; i=$((i + 1)); done
-pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/quiet.out)
+start_quiet 500
+pid=$quiet_pid
 diag "quiet pingpong pid $pid"
 good=0
 for try in 1 2 3 4 5; do
@@ -181,9 +169,7 @@ done
 check "live mm: grabs - drops == held ($grabs - $drops == $held)" test $((grabs - drops)) -eq "${held:-x}"
 check "live mm: mm_count == (mm_users > 0) + held ($count == $u + $held)" test $good -eq 1
 check "the sleeping threads' CPUs hold it lazily (held $held >= 1)" test "${held:-0}" -ge 1
-kill $ppjob
-wait $ppjob 2>/dev/null
-taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
+stop_quiet
 
 # --- lazytlb-stat ------------------------------------------------------------
 rm -f /tmp/stat-pp.out

@@ -4,29 +4,9 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$TOP/build
-tap_n=0
-tap_failed=0
-
-ok() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $*"
-}
-not_ok() {
-	tap_n=$((tap_n + 1))
-	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - $*"
-}
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-diag() {
-	echo "# $*"
-}
-tap_done() {
-	[ "$tap_failed" -eq 0 ]
-}
+# ok, not_ok, check, diag, tap_done: the same as in the guest.
+# shellcheck source=../guest/lib/tap.sh
+. "$TOP/tests/guest/lib/tap.sh"
 
 # The two Debian kernels scripts/setup unpacked.
 load_kernels() {

@@ -44,3 +44,33 @@ field() {
 summary() {
 	awk -v k="$1" '$1 == k { print $2 }' $D/summary
 }
+
+NCPU=$(nproc)
+
+# Run a user task on every CPU: an idle CPU drops the mm it holds lazily.
+flush_lazy() {
+	for _c in $(seq 0 $((NCPU - 1))); do taskset -c "$_c" true; done
+}
+
+# start_quiet ROUNDS: pingpong with every task parked on its CPU when done,
+# this shell confined to CPU 0, so that the other CPUs, whose last user
+# task was a now sleeping pingpong thread, keep holding its mm lazily.
+# Sets quiet_pid (the process) and quiet_job (the shell's job).
+start_quiet() {
+	taskset -p 1 $$ >/dev/null
+	rm -f /tmp/quiet.out
+	./pingpong -p "$((NCPU / 2))" -n "$1" -s -q >/tmp/quiet.out &
+	quiet_job=$!
+	_i=0
+	while [ $_i -lt 300 ] && ! [ -s /tmp/quiet.out ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	quiet_pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/quiet.out)
+}
+
+stop_quiet() {
+	kill "$quiet_job"
+	wait "$quiet_job" 2>/dev/null
+	taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
+}
