@@ -33,6 +33,7 @@ enum lazytlb_cause {
 	LAZYTLB_EXEC,		/* exec_mmap() from a task without an mm */
 	LAZYTLB_UNEXPLAINED,	/* hotplug, or a missed event */
 	LAZYTLB_SHOOTDOWN,	/* do_shoot_lazy_tlb() moved the CPU to init_mm */
+	LAZYTLB_LEFT,		/* x86 left the lazy mm for init_mm itself */
 };
 
 enum lazytlb_mode {
@@ -68,6 +69,7 @@ struct lazytlb_slot {
 	atomic_t targets;	/* CPUs do_shoot_lazy_tlb() ran on */
 	atomic_t ipis;		/* ... of which remote, by IPI */
 	atomic_t shot;		/* ... of which held the mm lazily */
+	atomic_t left;		/* lazy CPUs that left it for init_mm first */
 	bool dying;		/* in __mmdrop(): the mm is being freed */
 	/* Only with shared_stats: one shared write per grab or drop. */
 	atomic_t held;
@@ -76,8 +78,8 @@ struct lazytlb_slot {
 } ____cacheline_aligned_in_smp;
 
 #define LAZYTLB_TOMB	((struct mm_struct *)1UL)
-/* A CPU's state after a shootdown moved its task to init_mm. */
-#define LAZYTLB_SHOT	((struct mm_struct *)2UL)
+/* A CPU's state after its task was moved to init_mm behind the scheduler. */
+#define LAZYTLB_ON_INIT_MM	((struct mm_struct *)2UL)
 #define LAZYTLB_NO_SLOT	U32_MAX
 
 /*
@@ -118,6 +120,7 @@ struct lazytlb_cpu {
 	u64 shoot_targets;
 	u64 shoot_ipis;
 	u64 shoot_held;
+	u64 left;
 };
 
 /* A snapshot of one mm, live or retired. */
@@ -140,6 +143,7 @@ struct lazytlb_row {
 	u32 ipis;
 	u32 targets;
 	u32 shot;
+	u32 left;
 	u64 teardown_ns;	/* time in __mmdrop(), shootdown IPIs included */
 };
 
@@ -190,6 +194,7 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 			  struct task_struct *next, unsigned int prev_state);
 void lazytlb_reset_cpus(void);
 void lazytlb_shoot(struct mm_struct *mm);
+void lazytlb_left(struct mm_struct *mm);
 
 /* module/hooks.c */
 int lazytlb_hooks_register(void);

@@ -57,6 +57,11 @@ static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 		break;
 	case LAZYTLB_SHOOTDOWN:
 		break;	/* counted by lazytlb_shoot() */
+	case LAZYTLB_LEFT:
+		pc->left++;
+		if (s)
+			atomic_inc(&s->left);
+		break;
 	}
 }
 
@@ -179,7 +184,7 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 
 	if (prev->mm) {
 		/* A task with an mm ran: this CPU held no lazy reference. */
-		if (unlikely(st->mm == LAZYTLB_SHOT))
+		if (unlikely(st->mm == LAZYTLB_ON_INIT_MM))
 			st->mm = NULL;
 		if (unlikely(st->mm))
 			lazytlb_end(pc, cpu, (prev->flags & PF_KTHREAD) ?
@@ -190,8 +195,8 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	}
 
 	mm = prev->active_mm;
-	if (unlikely(st->mm == LAZYTLB_SHOT))
-		st->mm = mm;	/* init_mm, since the shootdown */
+	if (unlikely(st->mm == LAZYTLB_ON_INIT_MM))
+		st->mm = mm;	/* init_mm */
 	if (unlikely(st->mm != mm)) {
 		enum lazytlb_cause cause = lazytlb_unseen_begin(prev);
 
@@ -238,8 +243,25 @@ void lazytlb_shoot(struct mm_struct *mm)
 	    pc->lazy.epoch == READ_ONCE(lazytlb_epoch)) {
 		lazytlb_end(pc, smp_processor_id(), LAZYTLB_SHOOTDOWN);
 		/* init_mm is not exported: the switch-out names it. */
-		pc->lazy.mm = LAZYTLB_SHOT;
+		pc->lazy.mm = LAZYTLB_ON_INIT_MM;
 	}
+}
+
+/*
+ * This CPU's current task, which had @mm lazily, now has init_mm: x86 left
+ * the lazy mm itself (leave_mm() from idle, flush_tlb_func() when page
+ * tables are freed) and, on a shootdown kernel with the companion patch,
+ * moved active_mm along. Called with IRQs off.
+ */
+void lazytlb_left(struct mm_struct *mm)
+{
+	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
+
+	if (!READ_ONCE(lazytlb_enabled) || pc->lazy.mm != mm ||
+	    pc->lazy.epoch != READ_ONCE(lazytlb_epoch))
+		return;
+	lazytlb_end(pc, smp_processor_id(), LAZYTLB_LEFT);
+	pc->lazy.mm = LAZYTLB_ON_INIT_MM;
 }
 
 /* Zero the per-CPU totals; the caller has quiesced the hooks. */

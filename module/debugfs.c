@@ -20,7 +20,7 @@
 static struct dentry *lazytlb_dir;
 
 #define LAZYTLB_MM_HEADER \
-	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot teardown_ns\n"
+	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns\n"
 
 static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 {
@@ -46,8 +46,8 @@ static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 		seq_puts(m, "0");
 	else
 		seq_puts(m, "-");
-	seq_printf(m, " %u %u %u %llu\n", r->ipis, r->targets, r->shot,
-		   r->teardown_ns);
+	seq_printf(m, " %u %u %u %u %llu\n", r->ipis, r->targets, r->shot,
+		   r->left, r->teardown_ns);
 }
 
 /* mms: one row per live mm; the iterator walks slot indices. */
@@ -210,6 +210,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		sum.shoot_targets += READ_ONCE(pc->shoot_targets);
 		sum.shoot_ipis += READ_ONCE(pc->shoot_ipis);
 		sum.shoot_held += READ_ONCE(pc->shoot_held);
+		sum.left += READ_ONCE(pc->left);
 		lazytlb_cpu_lazy_id(&pc->lazy, &none);
 		held += !none;
 	}
@@ -253,6 +254,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "shootdown_targets %llu\n", sum.shoot_targets);
 	seq_printf(m, "shootdown_held %llu\n", sum.shoot_held);
 	seq_printf(m, "shootdown_ns %llu\n", ts.teardown_ns);
+	seq_printf(m, "left %llu\n", sum.left);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(lazytlb_summary);

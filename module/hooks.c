@@ -13,6 +13,9 @@
  *			retired ring, when __mmdrop() returns
  *   do_shoot_lazy_tlb()	shootdown kernels only: the IPIs that move
  *			CPUs off a dying mm, counted per mm
+ *   leave_mm(), flush_tlb_func()	(kretprobes) shootdown kernels only:
+ *			x86 leaving a lazy mm for init_mm by itself, which
+ *			the companion patch makes move active_mm along
  *
  * None of them is on the context-switch path.
  */
@@ -113,6 +116,69 @@ static struct kprobe lazytlb_shoot_probe = {
 
 static bool lazytlb_shoot_attached;
 
+/*
+ * x86 leaves a lazy mm for init_mm in these (shootdown kernels only: with
+ * refcounting active_mm stays, and so does the reference). Entry and
+ * return run on one CPU with IRQs off.
+ */
+static int lazytlb_leave_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	if (current->mm)
+		return 1;	/* not lazy */
+	*(struct mm_struct **)ri->data = current->active_mm;
+	return 0;
+}
+
+static int lazytlb_leave_return(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct mm_struct *mm = *(struct mm_struct **)ri->data;
+
+	if (current->active_mm != mm)
+		lazytlb_left(mm);
+	return 0;
+}
+
+static struct kretprobe lazytlb_leave_probes[] = {
+	{ .kp.symbol_name = "leave_mm" },
+	{ .kp.symbol_name = "flush_tlb_func" },
+};
+
+static int lazytlb_leave_registered;
+
+static void lazytlb_unregister_leave(void)
+{
+	while (lazytlb_leave_registered > 0)
+		unregister_kretprobe(&lazytlb_leave_probes[--lazytlb_leave_registered]);
+}
+
+static int lazytlb_register_leave(void)
+{
+	int ret;
+
+	for (; lazytlb_leave_registered < ARRAY_SIZE(lazytlb_leave_probes);
+	     lazytlb_leave_registered++) {
+		struct kretprobe *rp = &lazytlb_leave_probes[lazytlb_leave_registered];
+		const char *name = rp->kp.symbol_name;
+
+		memset(rp, 0, sizeof(*rp));
+		rp->kp.symbol_name = name;
+		rp->entry_handler = lazytlb_leave_entry;
+		rp->handler = lazytlb_leave_return;
+		rp->data_size = sizeof(struct mm_struct *);
+		rp->maxactive = num_possible_cpus();
+		ret = register_kretprobe(rp);
+		if (ret) {
+			pr_err("shootdown kernel: cannot kretprobe %s: error %d\n",
+			       name, ret);
+			lazytlb_unregister_leave();
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static struct kprobe lazytlb_kprobes[] = {
 	{ .symbol_name = "wake_up_new_task", .pre_handler = lazytlb_new_task },
 	{ .symbol_name = "begin_new_exec", .pre_handler = lazytlb_new_exec },
@@ -152,6 +218,11 @@ int lazytlb_hooks_register(void)
 		pr_err("cannot kprobe do_shoot_lazy_tlb: error %d\n", ret);
 		goto unregister;
 	}
+	if (lazytlb_shoot_attached) {
+		ret = lazytlb_register_leave();
+		if (ret)
+			goto unregister_shoot;
+	}
 
 	memset(&lazytlb_mmdrop_probe.kp, 0, sizeof(lazytlb_mmdrop_probe.kp));
 	lazytlb_mmdrop_probe.kp.symbol_name = "__mmdrop";
@@ -176,6 +247,7 @@ int lazytlb_hooks_register(void)
 unregister_mmdrop:
 	unregister_kretprobe(&lazytlb_mmdrop_probe);
 unregister_shoot:
+	lazytlb_unregister_leave();
 	if (lazytlb_shoot_attached)
 		unregister_kprobe(&lazytlb_shoot_probe);
 unregister:
@@ -193,6 +265,7 @@ void lazytlb_hooks_unregister(void)
 	/* No probe may still run once the module text goes away. */
 	tracepoint_synchronize_unregister();
 	unregister_kretprobe(&lazytlb_mmdrop_probe);
+	lazytlb_unregister_leave();
 	if (lazytlb_shoot_attached)
 		unregister_kprobe(&lazytlb_shoot_probe);
 	for (i = ARRAY_SIZE(lazytlb_kprobes) - 1; i >= 0; i--)
@@ -214,6 +287,12 @@ void lazytlb_hooks_show(struct seq_file *m)
 	if (lazytlb_shoot_attached) {
 		seq_puts(m, ",kprobe:do_shoot_lazy_tlb");
 		missed += lazytlb_shoot_probe.nmissed;
+	}
+	for (i = 0; i < lazytlb_leave_registered; i++) {
+		struct kretprobe *rp = &lazytlb_leave_probes[i];
+
+		seq_printf(m, ",kretprobe:%s", rp->kp.symbol_name);
+		missed += rp->kp.nmissed + rp->nmissed;
 	}
 	seq_printf(m, "\nkprobes_missed %lu\n", missed);
 }

@@ -97,6 +97,7 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
 	atomic_set(&s->targets, 0);
 	atomic_set(&s->ipis, 0);
 	atomic_set(&s->shot, 0);
+	atomic_set(&s->left, 0);
 	atomic_set(&s->held, 0);
 	atomic_set(&s->max_held, 0);
 	s->last_cpu = -1;
@@ -160,6 +161,7 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row, bool freed)
 	row->targets = atomic_read(&s->targets);
 	row->ipis = atomic_read(&s->ipis);
 	row->shot = atomic_read(&s->shot);
+	row->left = atomic_read(&s->left);
 }
 
 /* A snapshot of slot @i; false if the slot holds no live mm. */

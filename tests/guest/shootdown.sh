@@ -86,7 +86,6 @@ init_mm=$(awk '$3 == "init_mm" { print $1; exit }' /proc/kallsyms)
 probe_ok=0
 if [ -n "$init_mm" ] && [ "$init_mm" != 0000000000000000 ] &&
 	echo 'p:lazytlb/to_init_mm switch_mm_irqs_off next=$arg2:x64' >>$T/kprobe_events &&
-	echo 'p:lazytlb/shoot do_shoot_lazy_tlb' >>$T/kprobe_events &&
 	echo "next == 0x$init_mm" >$T/events/lazytlb/to_init_mm/filter &&
 	echo 16384 >$T/buffer_size_kb &&
 	echo >$T/trace &&
@@ -96,7 +95,26 @@ if [ -n "$init_mm" ] && [ "$init_mm" != 0000000000000000 ] &&
 else
 	not_ok "kprobe on switch_mm_irqs_off(next == init_mm) armed (init_mm=$init_mm)"
 fi
-[ "$MODE" = shootdown ] && echo 1 >$T/events/lazytlb/shoot/enable 2>/dev/null
+# do_shoot_lazy_tlb() only exists in the shootdown kernel.
+if [ "$MODE" = shootdown ] && [ "$probe_ok" = 1 ]; then
+	if echo 'p:lazytlb/shoot do_shoot_lazy_tlb' >>$T/kprobe_events &&
+		echo 1 >$T/events/lazytlb/shoot/enable; then
+		ok "kprobe on do_shoot_lazy_tlb armed"
+	else
+		not_ok "kprobe on do_shoot_lazy_tlb armed"
+	fi
+fi
+
+# WARN_ON_ONCE() prints once per boot: re-arm every WARN_ON_ONCE each
+# second during the stress, so the log shows how often a check fails.
+if [ -w /sys/kernel/debug/clear_warn_once ]; then
+	ok "debugfs clear_warn_once is writable"
+	(while :; do echo 1 >/sys/kernel/debug/clear_warn_once; sleep 1; done) &
+	rearm=$!
+else
+	not_ok "debugfs clear_warn_once is writable"
+	rearm=
+fi
 
 # --- the stress ---------------------------------------------------------------
 dmesg -c >/dev/null
@@ -104,6 +122,7 @@ start=$(cut -d. -f1 /proc/uptime)
 ./lazy_stress -d "$SECS" -u 2 -s "$NCPU" -f 2 -k 3 -c 1 -m 32 -S 256 >/tmp/stress.out 2>&1
 rc=$?
 end=$(cut -d. -f1 /proc/uptime)
+[ -n "$rearm" ] && kill "$rearm"
 sed 's/^/# /' /tmp/stress.out
 check "lazy_stress ran ${SECS}s without errors (rc=$rc)" test "$rc" -eq 0
 for k in unmaps sleeps forks switches; do
@@ -118,10 +137,13 @@ if [ "$probe_ok" = 1 ]; then
 	s=$(grep -c 'shoot:' $T/trace)
 	diag "lazy CPU -> init_mm switches during the stress: $n; do_shoot_lazy_tlb calls: $s"
 	check "lazy CPUs were moved to init_mm during the stress ($n times)" test "$n" -gt 0
-	echo 0 >$T/events/enable 2>/dev/null
-	echo >$T/kprobe_events 2>/dev/null
 fi
+echo 0 >$T/events/enable 2>/dev/null
+echo >$T/kprobe_events 2>/dev/null
 
+w=$(dmesg | grep -c 'WARNING:')
+l=$(dmesg | grep -c 'WARNING:.* do_check_lazy_tlb')
+diag "WARNING lines during the stress: $w, of which DEBUG_VM_SHOOT_LAZIES (do_check_lazy_tlb): $l"
 if dmesg_bad >/tmp/bad.stress; then
 	first=$(dmesg | grep -m1 -E 'WARNING:|BUG:|KASAN' | sed 's/^\[ *\([0-9]*\).*/\1/')
 	diag "first warning at ${first:-?}s uptime, stress ran ${start}s..${end}s"
