@@ -12,15 +12,16 @@ BUILD := $(CURDIR)/build
 CC_USER ?= gcc
 USER_CFLAGS := -O2 -Wall -Wextra -static -pthread
 
-include scripts/bpf/bpf.mk
-
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/bin/%,$(wildcard tests/workloads/*.c))
 TOOLS := $(BUILD)/bin/lazytlb-stat
 
 .PHONY: all modules clean load unload dkms-install dkms-uninstall tools \
-	workloads setup demo check
+	workloads setup demo check kernel
 
 all: modules
+
+include scripts/bpf/bpf.mk
+include scripts/compare.mk
 
 modules:
 	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers-$(KERNELRELEASE) or set KDIR=" >&2; exit 1; }
@@ -56,6 +57,12 @@ dkms-uninstall:
 
 setup:
 	scripts/setup
+
+# The companion kernel (kernel/): make kernel MODE=refcount|shootdown FLAVOR=vm|debug|full
+MODE ?= refcount
+FLAVOR ?= vm
+kernel:
+	scripts/build-kernel MODE=$(MODE) FLAVOR=$(FLAVOR) $(if $(KSRC),KSRC=$(KSRC))
 
 demo: setup
 	scripts/demo

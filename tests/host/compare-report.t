@@ -65,9 +65,9 @@ rep=$tmp/rep
 check "report builds from the fixture" "$cmp" report "$fix" -o "$rep"
 md=$rep/report.md
 check "kernels table: A is the refcount kernel" \
-	has "$md" "| A | 6.12.117-lazytlb-refcount | refcount | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 |"
+	has "$md" "| A | 6.12.117-lazytlb-refcount | refcount | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 | 0 |"
 check "kernels table: B is shootdown (majority of its rows' modes)" \
-	has "$md" "| B | 6.12.117-lazytlb-shootdown | shootdown | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 |"
+	has "$md" "| B | 6.12.117-lazytlb-shootdown | shootdown | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 | 0 |"
 check "throughput ctxsw_threads/1: means, min..max, ratio 1.467, spread 1.400..1.500" \
 	has "$md" "| 1 | 1000 (900..1100) | 1467 (1350..1650) | 1.467 | 1.400..1.500 |"
 check "throughput ctxsw_threads/2: ratio 1.550, spread 1.500..1.667" \
@@ -78,8 +78,8 @@ check "refs/atomics/IPIs per round: 4 refs each, 4 atomics on refcount, 0 on sho
 	has "$md" "| 1 | 4.000 | 4.000 | 4.000 | 0.000 | - | 0.000 |"
 check "refs/atomics/IPIs per process: exitstorm/2 10 refs, 10 atomics vs 2 IPIs" \
 	has "$md" "| 2 | 10.000 | 10.000 | 10.000 | 0.000 | - | 2.000 |"
-check "shootdown table: exits, shootdowns, IPIs, targets/shootdown, held/target, us/shootdown" \
-	has "$md" "| B shootdown | exitstorm | 2 | 810 | 270 | 540 | 2.00 | 0.50 | 5.00 |"
+check "shootdown table: exits, shootdowns, IPIs, targets/shootdown, held/target, us/shootdown, left" \
+	has "$md" "| B shootdown | exitstorm | 2 | 810 | 270 | 540 | 2.00 | 0.50 | 5.00 | 810 |"
 check "report says emulated timings are not hardware timings" \
 	grep -q "Emulated timings are not hardware timings; the counts are exact either way" "$md"
 check "report links the three plots" \
@@ -107,6 +107,24 @@ done
 "$cmp" report "$tmp/metal" >/dev/null 2>&1 || true
 check "bare-metal results: no emulation sentence" \
 	bash -c "[ -s '$tmp/metal/report.md' ] && ! grep -q 'Emulated timings' '$tmp/metal/report.md'"
+
+check "no unexplained transitions in the fixture: no warning" \
+	bash -c "! grep -q 'could not explain' '$md'"
+mkdir -p "$tmp/unexp"
+cp "$fix/results-6.12.117-lazytlb-refcount.csv" "$tmp/unexp/"
+awk -F, -v OFS=, 'NR == 3 { $26 = 7 } { print }' "$fix/results-6.12.117-lazytlb-shootdown.csv" \
+	>"$tmp/unexp/results-6.12.117-lazytlb-shootdown.csv"
+"$cmp" report "$tmp/unexp" >/dev/null 2>&1 || true
+check "unexplained transitions: counted per kernel and warned about" \
+	bash -c "grep -q '| B | 6.12.117-lazytlb-shootdown | .* | 12 | 7 |' '$tmp/unexp/report.md' && grep -q '^kernel(s) B ' '$tmp/unexp/report.md'"
+
+mkdir -p "$tmp/old"
+for f in "$fix"/results-*.csv; do
+	cut -d, -f1-23,25- "$f" >"$tmp/old/$(basename "$f")"	# without "left"
+done
+"$cmp" report "$tmp/old" >/dev/null 2>&1 || true
+check "results without a newer column still report (as -)" \
+	has "$tmp/old/report.md" "| B shootdown | exitstorm | 2 | 810 | 270 | 540 | 2.00 | 0.50 | 5.00 | - |"
 
 mkdir -p "$tmp/empty"
 check "report without results files fails with a message" \
@@ -152,7 +170,7 @@ check "run with a fake module: 2 workloads x 2 thread counts x 2 repeats" \
 check "run wrote the header and 8 rows" \
 	bash -c "[ \$(wc -l <'$csv') = 9 ] && head -n 1 '$csv' | grep -q '^kernel,mode,virt,cpu,nproc,module,workload,threads,repeat,'"
 check "run row: tags, rate, ops, counter deltas (+400 switches, +30 IPIs), - for absent keys" \
-	bash -c "sed -n 2p '$csv' | grep -q '^$krel,shootdown,testvirt,[^,]*,[0-9]*,9.9,ctxsw_threads,1,1,2,2.000,100,50.0,things,400,-,-,0,-,30,-,-,-,0,-,20'"
+	bash -c "sed -n 2p '$csv' | grep -q '^$krel,shootdown,testvirt,[^,]*,[0-9]*,9.9,ctxsw_threads,1,1,2,2.000,100,50.0,things,400,-,-,0,-,30,-,-,-,-,0,-,20'"
 check "run interleaves repeats: repeat 1 of every cell before repeat 2" \
 	bash -c "[ \"\$(cut -d, -f7-9 '$csv' | sed 1d | tr '\n' ' ')\" = 'ctxsw_threads,1,1 ctxsw_threads,2,1 exitstorm,1,1 exitstorm,2,1 ctxsw_threads,1,2 ctxsw_threads,2,2 exitstorm,1,2 exitstorm,2,2 ' ]"
 "$cmp" run -o "$res" -t "1 2" -r 3 -d 2 -w "ctxsw_threads exitstorm" >"$tmp/resume.out" 2>&1 || true
