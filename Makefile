@@ -34,7 +34,7 @@ clean:
 tools: $(TOOLS)
 workloads: $(WORKLOADS)
 
-$(BUILD)/bin/%: tests/workloads/%.c
+$(BUILD)/bin/%: tests/workloads/%.c tests/workloads/workload.h
 	@mkdir -p $(dir $@)
 	$(CC_USER) $(USER_CFLAGS) -o $@ $<
 

@@ -56,7 +56,7 @@ companion-vm-refcount companion-vm-shootdown:
 
 # The top Makefile's pattern rule builds these; alone, build them here.
 ifndef USER_CFLAGS
-$(BUILD)/bin/%: tests/workloads/%.c
+$(BUILD)/bin/%: tests/workloads/%.c tests/workloads/workload.h
 	@mkdir -p $(dir $@)
 	gcc -O2 -Wall -Wextra -static -pthread -o $@ $<
 endif

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 static long ncpu;
 static int opt_threads;
 static size_t opt_bytes = 16 * 1024;
@@ -43,20 +45,6 @@ struct worker {
 	int cpu;
 	char *mem;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "exitstorm: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void *worker(void *arg)
 {

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 struct pair {
 	int ab[2];		/* a writes, b reads */
 	int ba[2];		/* b writes, a reads */
@@ -43,30 +45,6 @@ static double opt_seconds;
 static int *stop;
 static int sleep_after;
 static pthread_barrier_t done;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pingpong: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
 
 static char xread(int fd)
 {

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 struct worker {
 	pthread_t tid;
 	int cpu;
@@ -44,30 +46,6 @@ static size_t opt_bytes = 512 * 1024;
 static int opt_madvise;
 static int stop;			/* set by main when the time is up */
 static long page_size;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tlbflush: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
 
 static char *map_region(void)
 {
