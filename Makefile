@@ -62,7 +62,7 @@ setup:
 MODE ?= refcount
 FLAVOR ?= vm
 kernel:
-	scripts/build-kernel MODE=$(MODE) FLAVOR=$(FLAVOR) $(if $(KSRC),KSRC=$(KSRC))
+	scripts/build-kernel MODE=$(MODE) FLAVOR=$(FLAVOR) $(if $(KSRC),KSRC=$(KSRC)) $(if $(O),O=$(O))
 
 demo: setup
 	scripts/demo

@@ -143,10 +143,9 @@ echo >$T/kprobe_events 2>/dev/null
 
 w=$(dmesg | grep -c 'WARNING:')
 l=$(dmesg | grep -c 'WARNING:.* do_check_lazy_tlb')
-diag "WARNING lines during the stress: $w, of which DEBUG_VM_SHOOT_LAZIES (do_check_lazy_tlb): $l"
+diag "WARNING lines in the kernel log buffer after the stress: $w, of which DEBUG_VM_SHOOT_LAZIES (do_check_lazy_tlb): $l"
 if dmesg_bad >/tmp/bad.stress; then
-	first=$(dmesg | grep -m1 -E 'WARNING:|BUG:|KASAN' | sed 's/^\[ *\([0-9]*\).*/\1/')
-	diag "first warning at ${first:-?}s uptime, stress ran ${start}s..${end}s"
+	diag "stress ran at ${start}s..${end}s uptime; the console has every warning"
 	not_ok "no WARNING/BUG/KASAN/lockdep in the kernel log during the stress"
 	dmesg | grep -A 12 -E 'WARNING:|BUG:|KASAN' | sed 's/^/# /' | head -n 80
 else

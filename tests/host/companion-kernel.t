@@ -95,7 +95,7 @@ if [ "${LAZYTLB_UNFIXED:-0}" = 1 ]; then
 			"${GF[@]}" -- "sh shootdown.sh shootdown debug $STRESS_SECS" \
 			>"$out/stdout" 2>"$out/stderr"
 		n=$(grep -c 'WARNING:' "$out/console")
-		diag "unfixed kernel: $n WARNING lines; lazy_stress: $(grep -h '^# lazy_stress' "$out/tap")"
+		diag "unfixed kernel: $n WARNING lines on the console; $(sed -n "s/^# \\(lazy_stress: .*\\)/\\1/p" "$out/tap")"
 		grep -a -E 'WARNING:' "$out/console" | sed 's/^/# /' | head -n 5
 		check "debug-shootdown-unfixed: DEBUG_VM_SHOOT_LAZIES catches the dangling active_mm" \
 			grep -aq 'WARNING: .* do_check_lazy_tlb' "$out/console"

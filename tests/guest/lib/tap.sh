@@ -22,7 +22,7 @@ diag() {
 }
 # Lines of the kernel log that mean the kernel is unhappy.
 dmesg_bad() {
-	dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|possible (recursive|circular|irq) lock|lockdep|INFO: task .* blocked|RCU stall|refcount_t:|list_(add|del) corruption|Call Trace'
+	dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|possible (recursive|circular|irq)|inconsistent lock state|INFO: task .* blocked|RCU stall|refcount_t:|list_(add|del) corruption|Call Trace'
 }
 tap_done() {
 	[ "$tap_failed" -eq 0 ]
