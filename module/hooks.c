@@ -46,10 +46,18 @@ static void lazytlb_find_tracepoint(struct tracepoint *tp, void *priv)
 static int lazytlb_new_task(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct task_struct *p;
+	u32 i;
 
 	p = (struct task_struct *)regs_get_kernel_argument(regs, 0);
-	/* Threads share an mm that is already there: a lock-free check. */
-	if (p->mm && lazytlb_lookup(p->mm) == LAZYTLB_NO_SLOT)
+	if (!p->mm)
+		return 0;
+	/*
+	 * Threads share an mm that is already there: a lock-free check. A
+	 * dying row with this address belongs to a freed mm whose
+	 * __mmdrop() has not returned yet: lazytlb_insert() replaces it.
+	 */
+	i = lazytlb_lookup(p->mm);
+	if (i == LAZYTLB_NO_SLOT || READ_ONCE(lazytlb_slots[i].dying))
 		lazytlb_insert(p->mm, p, NULL);
 	return 0;
 }

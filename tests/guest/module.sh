@@ -206,6 +206,8 @@ done
 check "storm: all 60 mms retired ($missing missing)" test $missing -eq 0
 check "storm: every retired mm has grabs == drops ($unbalanced not)" test $unbalanced -eq 0
 check "storm: none left in the live table ($live)" test $live -eq 0
+check "storm: no kprobe missed an event ($(summary kprobes_missed))" test "$(summary kprobes_missed)" = 0
+check "storm: nothing unexplained ($(summary unexplained))" test "$(summary unexplained)" = 0
 
 # --- reading every file while the counters change ---------------------------
 ./pingpong -p "$((NCPU / 2))" -d 5 -q >/dev/null &
