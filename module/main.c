@@ -42,7 +42,8 @@ static int lazytlb_set_enabled(const char *val, const struct kernel_param *kp)
 
 	ret = kstrtobool(val, &on);
 	if (ret) {
-		pr_err("enabled: '%s' is not a boolean\n", strim((char *)val));
+		pr_err("enabled: '%.*s' is not a boolean\n",
+		       (int)strcspn(val, "\n"), val);
 		return -EINVAL;
 	}
 	mutex_lock(&lazytlb_control_mutex);
@@ -106,8 +107,9 @@ static int lazytlb_set_rows(const char *val, const struct kernel_param *kp)
 
 	if (kstrtouint(val, 0, &v) || v < LAZYTLB_MIN_ROWS ||
 	    v > LAZYTLB_MAX_ROWS) {
-		pr_err("%s: '%s' is not a number in [%u, %u]\n", kp->name,
-		       strim((char *)val), LAZYTLB_MIN_ROWS, LAZYTLB_MAX_ROWS);
+		pr_err("%s: '%.*s' is not a number in [%u, %u]\n", kp->name,
+		       (int)strcspn(val, "\n"), val, LAZYTLB_MIN_ROWS,
+		       LAZYTLB_MAX_ROWS);
 		return -EINVAL;
 	}
 	*(unsigned int *)kp->arg = v;
