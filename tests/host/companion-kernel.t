@@ -81,7 +81,7 @@ for spec in "refcount vm $VM_SECS" "shootdown vm $VM_SECS" "shootdown debug $STR
 	module "$KDIR" "$name"
 	guest_files
 	run_guest "companion-$name" "$BZIMAGE" "shootdown.sh $mode $flavor $secs" \
-		-s 4 -m 1024 -t 1200 -x tcg "${GF[@]}"
+		-s 4 -m 1024 -t 1200 "${GF[@]}"
 done
 
 if [ "${LAZYTLB_UNFIXED:-0}" = 1 ]; then
@@ -91,7 +91,7 @@ if [ "${LAZYTLB_UNFIXED:-0}" = 1 ]; then
 		mkdir -p "$out"
 		KO=
 		guest_files
-		"$TOP/scripts/vm-run" -k "$BZIMAGE" -o "$out" -s 4 -m 1024 -t 1200 -x tcg \
+		"$TOP/scripts/vm-run" -k "$BZIMAGE" -o "$out" -s 4 -m 1024 -t 1200 \
 			"${GF[@]}" -- "sh shootdown.sh shootdown debug $STRESS_SECS" \
 			>"$out/stdout" 2>"$out/stderr"
 		n=$(grep -c 'WARNING:' "$out/console")
