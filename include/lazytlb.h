@@ -174,6 +174,7 @@ void lazytlb_retire(u32 slot, u32 gen, u64 teardown_ns);
 void lazytlb_populate(void);
 void lazytlb_refresh_owners(void);
 struct lazytlb_counts *lazytlb_counts_of(int cpu, u32 slot);
+struct lazytlb_slot *lazytlb_cpu_held(int cpu, bool *holds);
 bool lazytlb_row_of_slot(u32 slot, struct lazytlb_row *row);
 bool lazytlb_retired_row(loff_t pos, struct lazytlb_row *row);
 void lazytlb_table_reset(void);

@@ -148,19 +148,6 @@ static const struct file_operations lazytlb_retired_fops = {
 	.release = seq_release_private,
 };
 
-/* Id of the mm @cpu holds lazily: "-" none, 0 an mm without a row. */
-static u64 lazytlb_cpu_lazy_id(struct lazytlb_cpu_state *st, bool *none)
-{
-	struct mm_struct *mm = READ_ONCE(st->mm);
-	struct lazytlb_slot *s = READ_ONCE(st->slot);
-
-	*none = !mm || READ_ONCE(st->epoch) != READ_ONCE(lazytlb_epoch);
-	if (*none || !s || mm != READ_ONCE(st->last) ||
-	    READ_ONCE(s->key) != mm || READ_ONCE(s->gen) != READ_ONCE(st->gen))
-		return 0;
-	return READ_ONCE(s->id);
-}
-
 static int lazytlb_cpus_show(struct seq_file *m, void *v)
 {
 	int cpu;
@@ -168,8 +155,8 @@ static int lazytlb_cpus_show(struct seq_file *m, void *v)
 	seq_puts(m, "cpu switches grabs drops handovers xfers exits kthread execs unexplained untracked lazy_id\n");
 	for_each_online_cpu(cpu) {
 		struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
-		bool none;
-		u64 id = lazytlb_cpu_lazy_id(&pc->lazy, &none);
+		bool holds;
+		struct lazytlb_slot *s = lazytlb_cpu_held(cpu, &holds);
 
 		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu ",
 			   cpu, READ_ONCE(pc->switches), READ_ONCE(pc->grabs),
@@ -177,10 +164,11 @@ static int lazytlb_cpus_show(struct seq_file *m, void *v)
 			   READ_ONCE(pc->xfers), READ_ONCE(pc->exits),
 			   READ_ONCE(pc->kthread), READ_ONCE(pc->execs),
 			   READ_ONCE(pc->unexplained), READ_ONCE(pc->untracked));
-		if (none)
+		/* lazy_id: "-" none, 0 an mm without a row. */
+		if (!holds)
 			seq_puts(m, "-\n");
 		else
-			seq_printf(m, "%llu\n", id);
+			seq_printf(m, "%llu\n", s ? READ_ONCE(s->id) : 0);
 	}
 	return 0;
 }
@@ -195,7 +183,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 
 	for_each_possible_cpu(cpu) {
 		struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
-		bool none;
+		bool holds;
 
 		sum.switches += READ_ONCE(pc->switches);
 		sum.grabs += READ_ONCE(pc->grabs);
@@ -211,8 +199,8 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		sum.shoot_ipis += READ_ONCE(pc->shoot_ipis);
 		sum.shoot_held += READ_ONCE(pc->shoot_held);
 		sum.left += READ_ONCE(pc->left);
-		lazytlb_cpu_lazy_id(&pc->lazy, &none);
-		held += !none;
+		lazytlb_cpu_held(cpu, &holds);
+		held += holds;
 	}
 	lazytlb_table_stats(&ts);
 

@@ -104,24 +104,33 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
 }
 
 /*
- * Number of CPUs whose current task holds a lazy reference on @slot, as
- * the per-CPU mirror says. Racy by nature; exact when nothing switches.
+ * The row of the lazy reference @cpu's current task holds, as the per-CPU
+ * mirror says, read from any CPU (racy by nature, exact when nothing
+ * switches). *@holds: whether it holds one at all; NULL for a reference on
+ * an mm without a live row.
  */
+struct lazytlb_slot *lazytlb_cpu_held(int cpu, bool *holds)
+{
+	struct lazytlb_cpu_state *st = &per_cpu(lazytlb_cpu, cpu).lazy;
+	struct mm_struct *mm = READ_ONCE(st->mm);
+	struct lazytlb_slot *s = READ_ONCE(st->slot);
+
+	*holds = mm && READ_ONCE(st->epoch) == READ_ONCE(lazytlb_epoch);
+	if (!*holds || !s || mm != READ_ONCE(st->last) ||
+	    READ_ONCE(s->key) != mm || READ_ONCE(s->gen) != READ_ONCE(st->gen))
+		return NULL;
+	return s;
+}
+
+/* Number of CPUs whose current task holds a lazy reference on @s. */
 static u32 lazytlb_held_now(struct lazytlb_slot *s)
 {
-	u32 epoch = READ_ONCE(lazytlb_epoch);
 	u32 held = 0;
+	bool holds;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct lazytlb_cpu_state *st = &per_cpu(lazytlb_cpu, cpu).lazy;
-		struct mm_struct *mm = READ_ONCE(st->mm);
-
-		if (mm && mm == READ_ONCE(st->last) && READ_ONCE(st->slot) == s &&
-		    READ_ONCE(st->gen) == s->gen &&
-		    READ_ONCE(st->epoch) == epoch)
-			held++;
-	}
+	for_each_possible_cpu(cpu)
+		held += lazytlb_cpu_held(cpu, &holds) == s;
 	return held;
 }
 
