@@ -31,9 +31,10 @@ enum lazytlb_cause {
 	LAZYTLB_EXIT,		/* exit_mm() of an exiting task */
 	LAZYTLB_KTHREAD,	/* kthread_use_mm() / kthread_unuse_mm() */
 	LAZYTLB_EXEC,		/* exec_mmap() from a task without an mm */
-	LAZYTLB_UNEXPLAINED,	/* hotplug, or a missed event */
+	LAZYTLB_UNEXPLAINED,	/* a missed event */
 	LAZYTLB_SHOOTDOWN,	/* do_shoot_lazy_tlb() moved the CPU to init_mm */
 	LAZYTLB_LEFT,		/* x86 left the lazy mm for init_mm itself */
+	LAZYTLB_HOTPLUG,	/* finish_cpu() of a dead CPU, cpu_init() of a new one */
 };
 
 enum lazytlb_mode {
@@ -51,9 +52,11 @@ struct lazytlb_counts {
 };
 
 /*
- * One mm in the table. @key is NULL (never used), LAZYTLB_TOMB (retired)
- * or the mm; it is published with release semantics after the rest of the
- * slot is filled in, under lazytlb_table_lock. The hot path only reads it.
+ * One mm in the table. @key is NULL (never used), LAZYTLB_TOMB (retired,
+ * reusable), LAZYTLB_RETIRING (its row is being written to the ring) or
+ * the mm; it is published with release semantics after the rest of the
+ * slot is filled in, under the table lock. The hot path only reads it.
+ * The mm is never dereferenced through @key: it may have been freed.
  */
 struct lazytlb_slot {
 	struct mm_struct *key;
@@ -63,7 +66,7 @@ struct lazytlb_slot {
 	char comm[TASK_COMM_LEN];
 	/* Rare events, from any CPU. */
 	atomic_t exits;
-	atomic_t kthread;
+	atomic_t kthread;	/* kthread_use_mm(), kthread_unuse_mm() calls */
 	atomic_t execs;
 	/* Shootdown kernels, at __mmdrop(). */
 	atomic_t targets;	/* CPUs do_shoot_lazy_tlb() ran on */
@@ -78,9 +81,17 @@ struct lazytlb_slot {
 } ____cacheline_aligned_in_smp;
 
 #define LAZYTLB_TOMB	((struct mm_struct *)1UL)
+#define LAZYTLB_RETIRING	((struct mm_struct *)2UL)
 /* A CPU's state after its task was moved to init_mm behind the scheduler. */
-#define LAZYTLB_ON_INIT_MM	((struct mm_struct *)2UL)
+#define LAZYTLB_ON_INIT_MM	((struct mm_struct *)3UL)
+/* Keys at or below this are markers, not mms. */
+#define LAZYTLB_LAST_MARK	LAZYTLB_ON_INIT_MM
 #define LAZYTLB_NO_SLOT	U32_MAX
+
+static inline bool lazytlb_is_mm(const struct mm_struct *key)
+{
+	return key > LAZYTLB_LAST_MARK;
+}
 
 /*
  * What one CPU knows about the lazy reference its current task holds.
@@ -95,6 +106,7 @@ struct lazytlb_cpu_state {
 	struct lazytlb_counts *counts;	/* this CPU's counters in @slot */
 	u32 gen;
 	u32 epoch;			/* != lazytlb_epoch: unknown */
+	u32 miss_seq;			/* @last had no row at this insert count */
 };
 
 /* Is @st's mm still the one in its slot (not retired, not reused)? */
@@ -117,6 +129,7 @@ struct lazytlb_cpu {
 	u64 execs;
 	u64 unexplained;
 	u64 untracked;		/* events on mms without a table row */
+	u64 hotplug;
 	u64 shoot_targets;
 	u64 shoot_ipis;
 	u64 shoot_held;
@@ -128,7 +141,7 @@ struct lazytlb_row {
 	u64 id;
 	pid_t tgid;
 	char comm[TASK_COMM_LEN];
-	int users;
+	int users;		/* -1: no task has the mm any more */
 	int count;
 	u64 grabs;
 	u64 drops;
@@ -157,27 +170,41 @@ const char *lazytlb_mode_name(void);
 extern bool lazytlb_enabled;
 extern bool lazytlb_shared_stats;
 extern u32 lazytlb_epoch;
+
+/*
+ * The hot path's view of enabled and epoch: enabling publishes the new
+ * epoch before it sets enabled, with release; this acquire pairs with it.
+ */
+static inline bool lazytlb_on(void)
+{
+	/* Pairs with the release in the enabled and reset controls. */
+	return smp_load_acquire(&lazytlb_enabled);
+}
+
 extern unsigned int lazytlb_max_mms;
 extern unsigned int lazytlb_retired_max;
 DECLARE_PER_CPU(struct lazytlb_cpu, lazytlb_cpu);
 
 /* module/table.c: the mm table and the retired ring */
 extern struct lazytlb_slot *lazytlb_slots;
-extern raw_spinlock_t lazytlb_table_lock;
 int lazytlb_table_init(void);
 void lazytlb_table_free(void);
 u32 lazytlb_lookup(struct mm_struct *mm);
+u32 lazytlb_insert_seq(void);
 void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
-		    const char *comm);
-u32 lazytlb_dying(struct mm_struct *mm, u32 *gen);
+		    const char *comm, bool new_mm);
+void lazytlb_dying(struct mm_struct *mm);
 void lazytlb_retire(u32 slot, u32 gen, u64 teardown_ns);
 void lazytlb_populate(void);
 void lazytlb_refresh_owners(void);
 struct lazytlb_counts *lazytlb_counts_of(int cpu, u32 slot);
 struct lazytlb_slot *lazytlb_cpu_held(int cpu, bool *holds);
 bool lazytlb_row_of_slot(u32 slot, struct lazytlb_row *row);
-bool lazytlb_retired_row(loff_t pos, struct lazytlb_row *row);
+u64 lazytlb_retired_first(void);
+bool lazytlb_retired_row(u64 index, struct lazytlb_row *row);
 void lazytlb_table_reset(void);
+void lazytlb_table_clear_held(void);
+size_t lazytlb_table_bytes(void);
 unsigned int lazytlb_table_size(void);
 struct lazytlb_table_stats {
 	u64 live;
@@ -196,11 +223,13 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 void lazytlb_reset_cpus(void);
 void lazytlb_shoot(struct mm_struct *mm);
 void lazytlb_left(struct mm_struct *mm);
+void lazytlb_kthread_mm(struct mm_struct *mm);
+void lazytlb_cpu_dead(unsigned int cpu);
 
 /* module/hooks.c */
 int lazytlb_hooks_register(void);
 void lazytlb_hooks_unregister(void);
-void lazytlb_hooks_show(struct seq_file *m);
+unsigned long lazytlb_hooks_show(struct seq_file *m);
 
 /* module/debugfs.c */
 int lazytlb_debugfs_init(void);

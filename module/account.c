@@ -13,14 +13,19 @@
  *
  * ("user" means task->mm != NULL, as in context_switch().)
  *
- * References begun or ended elsewhere (exit_mm(), kthread_use_mm(),
- * kthread_unuse_mm(), exec_mmap()) happen while the task runs, so they
- * are reconciled here when it switches out: a task without an mm whose
- * active_mm is not what this CPU holds took a reference we did not see;
- * a task with an mm on a CPU that still holds one dropped it. The task's
- * flags tell which site it was.
+ * References begun or ended elsewhere (exit_mm(), exec_mmap(), and
+ * kthread_use_mm()/kthread_unuse_mm() if their own hooks were missed)
+ * happen while the task runs, so they are reconciled here when it
+ * switches out: a task without an mm whose active_mm is not what this CPU
+ * holds took a reference we did not see; a task with an mm on a CPU that
+ * still holds one dropped it. The task's flags tell which site it was.
  *
- * No locks, no allocation, bounded work: one table lookup per grab.
+ * The mirror of a CPU is written only there (or, once the CPU is dead, by
+ * the hotplug callback), with IRQs off; other CPUs read it with
+ * READ_ONCE() and accept a stale view. The per-CPU counters likewise.
+ *
+ * No locks, no allocation, bounded work: at most one table lookup per
+ * grab, none for an mm without a row until a row is claimed somewhere.
  */
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
@@ -36,16 +41,13 @@ static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 {
 	switch (cause) {
 	case LAZYTLB_SWITCH:
+	case LAZYTLB_KTHREAD:		/* the calls are counted, in lazytlb_kthread_mm() */
+	case LAZYTLB_SHOOTDOWN:		/* counted by lazytlb_shoot() */
 		break;
 	case LAZYTLB_EXIT:
 		pc->exits++;
 		if (s)
 			atomic_inc(&s->exits);
-		break;
-	case LAZYTLB_KTHREAD:
-		pc->kthread++;
-		if (s)
-			atomic_inc(&s->kthread);
 		break;
 	case LAZYTLB_EXEC:
 		pc->execs++;
@@ -55,12 +57,13 @@ static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 	case LAZYTLB_UNEXPLAINED:
 		pc->unexplained++;
 		break;
-	case LAZYTLB_SHOOTDOWN:
-		break;	/* counted by lazytlb_shoot() */
 	case LAZYTLB_LEFT:
 		pc->left++;
 		if (s)
 			atomic_inc(&s->left);
+		break;
+	case LAZYTLB_HOTPLUG:
+		pc->hotplug++;
 		break;
 	}
 }
@@ -87,24 +90,40 @@ static void lazytlb_touch(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 	}
 }
 
+/* Find @mm's row for this CPU's mirror, unless it is known to have none. */
+static void lazytlb_track(struct lazytlb_cpu_state *st, int cpu,
+			  struct mm_struct *mm)
+{
+	u32 seq, i;
+
+	if (mm == st->last) {
+		if (st->slot && lazytlb_state_tracked(st))
+			return;
+		/* No row claimed since the last miss: still none. */
+		if (!st->slot && st->miss_seq == lazytlb_insert_seq())
+			return;
+	}
+	seq = lazytlb_insert_seq();
+	i = lazytlb_lookup(mm);
+	WRITE_ONCE(st->last, mm);
+	if (i == LAZYTLB_NO_SLOT) {
+		WRITE_ONCE(st->slot, NULL);
+		st->miss_seq = seq;
+		return;
+	}
+	st->counts = lazytlb_counts_of(cpu, i);
+	WRITE_ONCE(st->gen, READ_ONCE(lazytlb_slots[i].gen));
+	WRITE_ONCE(st->slot, &lazytlb_slots[i]);
+}
+
 /* This CPU's current task starts holding a lazy reference on @mm. */
 static void lazytlb_begin(struct lazytlb_cpu *pc, int cpu,
 			  struct mm_struct *mm, enum lazytlb_cause cause)
 {
 	struct lazytlb_cpu_state *st = &pc->lazy;
 
-	if (mm != st->last || !lazytlb_state_tracked(st)) {
-		u32 i = lazytlb_lookup(mm);
-
-		st->last = mm;
-		st->slot = NULL;
-		if (i != LAZYTLB_NO_SLOT) {
-			st->slot = &lazytlb_slots[i];
-			st->gen = READ_ONCE(st->slot->gen);
-			st->counts = lazytlb_counts_of(cpu, i);
-		}
-	}
-	st->mm = mm;
+	lazytlb_track(st, cpu, mm);
+	WRITE_ONCE(st->mm, mm);
 	pc->grabs++;
 	if (st->slot) {
 		st->counts->grabs++;
@@ -131,7 +150,7 @@ static void lazytlb_end(struct lazytlb_cpu *pc, int cpu,
 		pc->untracked++;
 	}
 	lazytlb_count_cause(pc, s, cause);
-	st->mm = NULL;
+	WRITE_ONCE(st->mm, NULL);
 }
 
 static void lazytlb_handover(struct lazytlb_cpu *pc)
@@ -149,7 +168,7 @@ static void lazytlb_handover(struct lazytlb_cpu *pc)
 static enum lazytlb_cause lazytlb_unseen_begin(struct task_struct *t)
 {
 	if (t->flags & PF_IDLE)
-		return LAZYTLB_UNEXPLAINED;	/* hotplug */
+		return LAZYTLB_HOTPLUG;		/* cpu_init() of a new CPU */
 	if (t->flags & PF_KTHREAD)
 		return LAZYTLB_KTHREAD;		/* kthread_unuse_mm() */
 	if (t->flags & PF_EXITING)
@@ -157,58 +176,105 @@ static enum lazytlb_cause lazytlb_unseen_begin(struct task_struct *t)
 	return LAZYTLB_UNEXPLAINED;
 }
 
-void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
-			  struct task_struct *next, unsigned int prev_state)
+/*
+ * Is this CPU's mirror current? A CPU not seen since load, enable or
+ * reset adopts what its task holds, without counting it.
+ */
+static inline bool lazytlb_adopted(struct lazytlb_cpu_state *st,
+				   struct task_struct *t)
 {
-	struct lazytlb_cpu *pc;
-	struct lazytlb_cpu_state *st;
+	u32 epoch = READ_ONCE(lazytlb_epoch);
+
+	if (likely(st->epoch == epoch))
+		return true;
+	WRITE_ONCE(st->mm, t->mm ? NULL : t->active_mm);
+	WRITE_ONCE(st->last, NULL);
+	WRITE_ONCE(st->slot, NULL);
+	WRITE_ONCE(st->epoch, epoch);
+	return false;
+}
+
+/*
+ * Bring this CPU's mirror in line with @t, the task running here: account
+ * the references @t began or ended since the mirror last saw it.
+ */
+static inline void lazytlb_reconcile(struct lazytlb_cpu *pc, int cpu,
+				     struct task_struct *t)
+{
+	struct lazytlb_cpu_state *st = &pc->lazy;
 	struct mm_struct *mm;
-	u32 epoch;
-	int cpu;
 
-	if (!READ_ONCE(lazytlb_enabled))
-		return;
-	cpu = smp_processor_id();
-	pc = this_cpu_ptr(&lazytlb_cpu);
-	st = &pc->lazy;
-	pc->switches++;
-
-	epoch = READ_ONCE(lazytlb_epoch);
-	if (unlikely(st->epoch != epoch)) {
-		/* First switch since load, enable or reset: adopt, don't count. */
-		st->epoch = epoch;
-		st->mm = prev->mm ? NULL : prev->active_mm;
-		st->last = NULL;
-		st->slot = NULL;
-	}
-
-	if (prev->mm) {
-		/* A task with an mm ran: this CPU held no lazy reference. */
+	if (t->mm) {
+		/* A task with an mm runs: this CPU holds no lazy reference. */
 		if (unlikely(st->mm == LAZYTLB_ON_INIT_MM))
-			st->mm = NULL;
+			WRITE_ONCE(st->mm, NULL);
 		if (unlikely(st->mm))
-			lazytlb_end(pc, cpu, (prev->flags & PF_KTHREAD) ?
+			lazytlb_end(pc, cpu, (t->flags & PF_KTHREAD) ?
 				    LAZYTLB_KTHREAD : LAZYTLB_EXEC);
-		if (!next->mm)
-			lazytlb_begin(pc, cpu, prev->active_mm, LAZYTLB_SWITCH);
 		return;
 	}
-
-	mm = prev->active_mm;
+	mm = t->active_mm;
 	if (unlikely(st->mm == LAZYTLB_ON_INIT_MM))
-		st->mm = mm;	/* init_mm */
+		WRITE_ONCE(st->mm, mm);	/* init_mm */
 	if (unlikely(st->mm != mm)) {
-		enum lazytlb_cause cause = lazytlb_unseen_begin(prev);
+		enum lazytlb_cause cause = lazytlb_unseen_begin(t);
 
 		if (st->mm)
 			lazytlb_end(pc, cpu, cause == LAZYTLB_KTHREAD ?
 				    LAZYTLB_KTHREAD : LAZYTLB_UNEXPLAINED);
 		lazytlb_begin(pc, cpu, mm, cause);
 	}
-	if (next->mm)
+}
+
+void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
+			  struct task_struct *next, unsigned int prev_state)
+{
+	struct lazytlb_cpu *pc;
+	int cpu;
+
+	if (!lazytlb_on())
+		return;
+	cpu = smp_processor_id();
+	pc = this_cpu_ptr(&lazytlb_cpu);
+	pc->switches++;
+	if (lazytlb_adopted(&pc->lazy, prev))
+		lazytlb_reconcile(pc, cpu, prev);
+
+	if (prev->mm) {
+		if (!next->mm)
+			lazytlb_begin(pc, cpu, prev->active_mm, LAZYTLB_SWITCH);
+	} else if (next->mm) {
 		lazytlb_end(pc, cpu, LAZYTLB_SWITCH);
-	else
+	} else {
 		lazytlb_handover(pc);
+	}
+}
+
+/*
+ * kthread_use_mm(@mm) or kthread_unuse_mm(@mm) returned in the current
+ * task: the first ended the task's lazy reference (and took a real one
+ * on @mm), the second began a lazy reference on @mm. Each call counts in
+ * @mm's kthread column. Back-to-back calls on one mm leave nothing for
+ * the switch-out to see, hence a hook of their own.
+ */
+void lazytlb_kthread_mm(struct mm_struct *mm)
+{
+	struct lazytlb_cpu *pc;
+	unsigned long flags;
+	u32 i;
+
+	if (!lazytlb_on())
+		return;
+	/* The shootdown and leave hooks touch the mirror from IRQs. */
+	local_irq_save(flags);
+	pc = this_cpu_ptr(&lazytlb_cpu);
+	if (lazytlb_adopted(&pc->lazy, current))
+		lazytlb_reconcile(pc, smp_processor_id(), current);
+	pc->kthread++;
+	i = lazytlb_lookup(mm);
+	if (i != LAZYTLB_NO_SLOT)
+		atomic_inc(&lazytlb_slots[i].kthread);
+	local_irq_restore(flags);
 }
 
 /*
@@ -224,7 +290,7 @@ void lazytlb_shoot(struct mm_struct *mm)
 	bool ipi = in_hardirq();
 	u32 i;
 
-	if (!READ_ONCE(lazytlb_enabled))
+	if (!lazytlb_on())
 		return;
 	pc->shoot_targets++;
 	pc->shoot_ipis += ipi;
@@ -243,7 +309,7 @@ void lazytlb_shoot(struct mm_struct *mm)
 	    pc->lazy.epoch == READ_ONCE(lazytlb_epoch)) {
 		lazytlb_end(pc, smp_processor_id(), LAZYTLB_SHOOTDOWN);
 		/* init_mm is not exported: the switch-out names it. */
-		pc->lazy.mm = LAZYTLB_ON_INIT_MM;
+		WRITE_ONCE(pc->lazy.mm, LAZYTLB_ON_INIT_MM);
 	}
 }
 
@@ -257,11 +323,29 @@ void lazytlb_left(struct mm_struct *mm)
 {
 	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
 
-	if (!READ_ONCE(lazytlb_enabled) || pc->lazy.mm != mm ||
+	if (!lazytlb_on() || pc->lazy.mm != mm ||
 	    pc->lazy.epoch != READ_ONCE(lazytlb_epoch))
 		return;
 	lazytlb_end(pc, smp_processor_id(), LAZYTLB_LEFT);
-	pc->lazy.mm = LAZYTLB_ON_INIT_MM;
+	WRITE_ONCE(pc->lazy.mm, LAZYTLB_ON_INIT_MM);
+}
+
+/*
+ * @cpu is dead and finish_cpu() has dropped its idle task's lazy
+ * reference (kernel/cpu.c): end the mirrored one. Runs on the CPU that
+ * took @cpu down, which is the only writer of the dead CPU's state now.
+ */
+void lazytlb_cpu_dead(unsigned int cpu)
+{
+	struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
+	struct mm_struct *mm = pc->lazy.mm;
+
+	if (!lazytlb_on() || pc->lazy.epoch != READ_ONCE(lazytlb_epoch) || !mm)
+		return;
+	if (mm == LAZYTLB_ON_INIT_MM)	/* init_mm, adopted uncounted */
+		WRITE_ONCE(pc->lazy.mm, NULL);
+	else
+		lazytlb_end(pc, cpu, LAZYTLB_HOTPLUG);
 }
 
 /* Zero the per-CPU totals; the caller has quiesced the hooks. */

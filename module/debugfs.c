@@ -31,9 +31,14 @@ static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 	for (i = 0; i < TASK_COMM_LEN - 1 && r->comm[i]; i++)
 		comm[i] = isgraph(r->comm[i]) ? r->comm[i] : '_';
 	comm[i] = '\0';
-	seq_printf(m, "%llu %d %s %d %d %llu %llu %llu %u ", r->id, r->tgid,
-		   i ? comm : "-", r->users, r->count, r->grabs, r->drops,
-		   r->handovers, r->held);
+	seq_printf(m, "%llu %d %s ", r->id, r->tgid, i ? comm : "-");
+	/* Unknown once no task has the mm (retired, or its tasks are gone). */
+	if (r->users < 0)
+		seq_puts(m, "- - ");
+	else
+		seq_printf(m, "%d %d ", r->users, r->count);
+	seq_printf(m, "%llu %llu %llu %u ", r->grabs, r->drops, r->handovers,
+		   r->held);
 	if (lazytlb_shared_stats)
 		seq_printf(m, "%u %u %llu", r->max_held, r->cpus, r->xfers);
 	else
@@ -102,14 +107,25 @@ static const struct file_operations lazytlb_mms_fops = {
 	.release = seq_release,
 };
 
-/* retired: the ring, oldest first. */
+/*
+ * retired: the ring, oldest first, from the oldest row kept when the file
+ * was opened, so that a reader in small chunks sees a contiguous run of
+ * retirements, those since its open included; it stops early at a row
+ * overwritten before it got there.
+ */
+struct lazytlb_retired_iter {
+	u64 first;
+	struct lazytlb_row row;
+};
+
 static void *lazytlb_retired_start(struct seq_file *m, loff_t *pos)
 {
-	struct lazytlb_row *row = m->private;
+	struct lazytlb_retired_iter *it = m->private;
 
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
-	return lazytlb_retired_row(*pos - 1, row) ? row : NULL;
+	return lazytlb_retired_row(it->first + *pos - 1, &it->row) ?
+	       &it->row : NULL;
 }
 
 static void *lazytlb_retired_next(struct seq_file *m, void *v, loff_t *pos)
@@ -136,8 +152,13 @@ static const struct seq_operations lazytlb_retired_sops = {
 
 static int lazytlb_retired_open(struct inode *inode, struct file *file)
 {
-	return seq_open_private(file, &lazytlb_retired_sops,
-				sizeof(struct lazytlb_row));
+	struct lazytlb_retired_iter *it;
+
+	it = __seq_open_private(file, &lazytlb_retired_sops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->first = lazytlb_retired_first();
+	return 0;
 }
 
 static const struct file_operations lazytlb_retired_fops = {
@@ -199,6 +220,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		sum.shoot_ipis += READ_ONCE(pc->shoot_ipis);
 		sum.shoot_held += READ_ONCE(pc->shoot_held);
 		sum.left += READ_ONCE(pc->left);
+		sum.hotplug += READ_ONCE(pc->hotplug);
 		lazytlb_cpu_held(cpu, &holds);
 		held += holds;
 	}
@@ -206,7 +228,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 
 	seq_puts(m, "key value\n");
 	seq_printf(m, "version %s\n", THIS_MODULE->version);
-	seq_printf(m, "enabled %d\n", READ_ONCE(lazytlb_enabled));
+	seq_printf(m, "enabled %d\n", lazytlb_on());
 	seq_printf(m, "shared_stats %d\n", lazytlb_shared_stats);
 	seq_printf(m, "mode %s\n", lazytlb_mode_name());
 	seq_printf(m, "mode_votes refcount=%d,shootdown=%d,neither=%d\n",
@@ -214,9 +236,10 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		   lazytlb_mode_votes[LAZYTLB_MODE_SHOOTDOWN],
 		   lazytlb_mode_votes[LAZYTLB_MODE_UNKNOWN]);
 	seq_printf(m, "lazy_helpers %d\n", LAZYTLB_HAVE_LAZY_HELPERS);
-	lazytlb_hooks_show(m);
+	seq_printf(m, "kprobes_missed %lu\n", lazytlb_hooks_show(m));
 	seq_printf(m, "cpus %u\n", num_online_cpus());
 	seq_printf(m, "table_size %u\n", lazytlb_table_size());
+	seq_printf(m, "memory_bytes %zu\n", lazytlb_table_bytes());
 	seq_printf(m, "live_mms %llu\n", ts.live);
 	seq_printf(m, "overflow_mms %llu\n", ts.overflow);
 	seq_printf(m, "retired_mms %llu\n", ts.retired);
@@ -230,6 +253,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "exits %llu\n", sum.exits);
 	seq_printf(m, "kthread %llu\n", sum.kthread);
 	seq_printf(m, "execs %llu\n", sum.execs);
+	seq_printf(m, "hotplug %llu\n", sum.hotplug);
 	seq_printf(m, "unexplained %llu\n", sum.unexplained);
 	seq_printf(m, "untracked %llu\n", sum.untracked);
 	if (lazytlb_mode == LAZYTLB_MODE_REFCOUNT)

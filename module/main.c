@@ -15,11 +15,12 @@
 #define LAZYTLB_MIN_ROWS	16U
 #define LAZYTLB_MAX_ROWS	65536U
 
-bool lazytlb_enabled = true;
-bool lazytlb_shared_stats = true;
-u32 lazytlb_epoch = 1;
-unsigned int lazytlb_max_mms = 1024;
-unsigned int lazytlb_retired_max = 1024;
+/* Read on every context switch; written only by the controls below. */
+bool lazytlb_enabled __read_mostly = true;
+bool lazytlb_shared_stats __read_mostly = true;
+u32 lazytlb_epoch __read_mostly = 1;
+unsigned int lazytlb_max_mms __read_mostly = 1024;
+unsigned int lazytlb_retired_max __read_mostly = 1024;
 DEFINE_PER_CPU(struct lazytlb_cpu, lazytlb_cpu);
 
 /* Serialises enable and reset against each other and against unload. */
@@ -47,19 +48,24 @@ static int lazytlb_set_enabled(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	}
 	mutex_lock(&lazytlb_control_mutex);
-	if (lazytlb_loaded && on && !READ_ONCE(lazytlb_enabled)) {
-		/* References changed unseen while disabled: forget them. */
+	if (lazytlb_loaded && on && !lazytlb_on()) {
+		/*
+		 * References changed unseen while disabled: every CPU adopts
+		 * its own anew (new epoch), and no mm counts one in held.
+		 */
 		WRITE_ONCE(lazytlb_epoch, lazytlb_epoch + 1);
 		lazytlb_quiesce();
+		lazytlb_table_clear_held();
 	}
-	WRITE_ONCE(lazytlb_enabled, on);
+	/* Pairs with lazytlb_on(): the epoch is seen before enabled. */
+	smp_store_release(&lazytlb_enabled, on);
 	mutex_unlock(&lazytlb_control_mutex);
 	return 0;
 }
 
 static int lazytlb_get_enabled(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%c\n", READ_ONCE(lazytlb_enabled) ? 'Y' : 'N');
+	return sysfs_emit(buf, "%c\n", lazytlb_on() ? 'Y' : 'N');
 }
 
 static const struct kernel_param_ops lazytlb_enabled_ops = {
@@ -84,13 +90,14 @@ static int lazytlb_set_reset(const char *val, const struct kernel_param *kp)
 		pr_err("reset: not allowed at load time\n");
 		return -EINVAL;
 	}
-	was = READ_ONCE(lazytlb_enabled);
+	was = lazytlb_on();
 	WRITE_ONCE(lazytlb_enabled, false);
 	lazytlb_quiesce();
 	lazytlb_table_reset();
 	lazytlb_reset_cpus();
 	WRITE_ONCE(lazytlb_epoch, lazytlb_epoch + 1);
-	WRITE_ONCE(lazytlb_enabled, was);
+	/* Pairs with lazytlb_on(): the epoch is seen before enabled. */
+	smp_store_release(&lazytlb_enabled, was);
 	mutex_unlock(&lazytlb_control_mutex);
 	return 0;
 }

@@ -4,16 +4,23 @@
  *
  * The table is an open-addressing hash of preallocated slots. Slots are
  * claimed when an mm is born (fork, exec) or found at load, and retired
- * when the mm is freed (__mmdrop), all under lazytlb_table_lock, which
- * the scheduler hot path never takes: it only looks keys up. A retired
- * slot keeps a tombstone, which later inserts reuse; tombstones never turn
+ * when the mm is freed (__mmdrop), all under the table lock, which the
+ * scheduler hot path never takes: it only looks keys up. A retired slot
+ * keeps a tombstone, which later inserts reuse; tombstones never turn
  * back into empty slots, so a lookup may stop at the first empty one.
+ *
+ * Nothing here dereferences an mm found in the table: the row of an mm
+ * can outlive it when a probe on __mmdrop() is missed. A reader that
+ * wants mm_users and mm_count finds a task that has the mm, under that
+ * task's lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/mm_types.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -23,22 +30,34 @@
 
 /* Longest probe sequence; bounds the hot path's lookup. */
 #define LAZYTLB_MAX_PROBE	32U
+/* Slots reset per hold of the table lock. */
+#define LAZYTLB_RESET_BATCH	64U
 
-struct lazytlb_slot *lazytlb_slots;
-DEFINE_RAW_SPINLOCK(lazytlb_table_lock);
-
+/* Read on every lookup, written only at load. */
+struct lazytlb_slot *lazytlb_slots __read_mostly;
 /* [cpu * table size + slot]: each CPU writes only its own stretch. */
-static struct lazytlb_counts *lazytlb_counts;
-static unsigned int lazytlb_size;
+static struct lazytlb_counts *lazytlb_counts __read_mostly;
+static unsigned int lazytlb_size __read_mostly;
+static struct lazytlb_row *lazytlb_ring __read_mostly;
 
-/* Ring of retired rows; all below under lazytlb_table_lock. */
-static struct lazytlb_row *lazytlb_ring;
-static u64 lazytlb_ring_head;	/* rows ever written */
-static u64 lazytlb_next_id = 1;
-static u64 lazytlb_live;
-static u64 lazytlb_overflow;	/* mms that found no free slot */
-static u64 lazytlb_shootdowns;
-static u64 lazytlb_teardown_ns;
+/*
+ * Written on fork, exec and exit: kept off the cache lines that the
+ * context-switch path reads. All under @lock but @inserts, which the hot
+ * path reads without it.
+ */
+static struct {
+	raw_spinlock_t lock;
+	u32 inserts;		/* rows ever claimed: see lazytlb_insert_seq() */
+	u64 ring_head;		/* rows ever written to the ring */
+	u64 next_id;
+	u64 live;
+	u64 overflow;		/* new mms that found no free slot */
+	u64 shootdowns;
+	u64 teardown_ns;
+} lazytlb_tbl ____cacheline_aligned_in_smp = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(lazytlb_tbl.lock),
+	.next_id = 1,
+};
 
 unsigned int lazytlb_table_size(void)
 {
@@ -100,7 +119,17 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
 	atomic_set(&s->left, 0);
 	atomic_set(&s->held, 0);
 	atomic_set(&s->max_held, 0);
-	s->last_cpu = -1;
+	WRITE_ONCE(s->last_cpu, -1);
+}
+
+/*
+ * Rows claimed so far: a CPU that found no row for an mm at this count
+ * need not look again until the count moves.
+ */
+u32 lazytlb_insert_seq(void)
+{
+	/* Pairs with the release in lazytlb_insert(): key before count. */
+	return smp_load_acquire(&lazytlb_tbl.inserts);
 }
 
 /*
@@ -134,11 +163,8 @@ static u32 lazytlb_held_now(struct lazytlb_slot *s)
 	return held;
 }
 
-/*
- * Fill @row from slot @i; the caller holds lazytlb_table_lock. A @freed
- * mm is not read: its mm_users and mm_count were 0 when it was freed.
- */
-static void lazytlb_fill_row(u32 i, struct lazytlb_row *row, bool freed)
+/* Fill @row from slot @i, whose key is not reused meanwhile. */
+static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
 {
 	struct lazytlb_slot *s = &lazytlb_slots[i];
 	int cpu;
@@ -147,10 +173,8 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row, bool freed)
 	row->id = s->id;
 	row->tgid = s->tgid;
 	memcpy(row->comm, s->comm, sizeof(row->comm));
-	if (!freed) {
-		row->users = atomic_read(&s->key->mm_users);
-		row->count = atomic_read(&s->key->mm_count);
-	}
+	row->users = -1;
+	row->count = -1;
 	for_each_possible_cpu(cpu) {
 		struct lazytlb_counts *c = lazytlb_counts_of(cpu, i);
 		u64 grabs = READ_ONCE(c->grabs), drops = READ_ONCE(c->drops);
@@ -173,105 +197,150 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row, bool freed)
 	row->left = atomic_read(&s->left);
 }
 
+/*
+ * mm_users and mm_count of @mm, read through a thread of process @tgid
+ * that has it: its task lock keeps the mm alive. -1 if none has it.
+ */
+static void lazytlb_mm_counts(struct mm_struct *mm, pid_t tgid,
+			      struct lazytlb_row *row)
+{
+	struct task_struct *p, *t;
+
+	rcu_read_lock();
+	p = pid_task(find_pid_ns(tgid, &init_pid_ns), PIDTYPE_TGID);
+	if (p) {
+		for_each_thread(p, t) {
+			bool has;
+
+			task_lock(t);
+			has = t->mm == mm;
+			if (has) {
+				row->users = atomic_read(&mm->mm_users);
+				row->count = atomic_read(&mm->mm_count);
+			}
+			task_unlock(t);
+			if (has)
+				break;
+		}
+	}
+	rcu_read_unlock();
+}
+
 /* A snapshot of slot @i; false if the slot holds no live mm. */
 bool lazytlb_row_of_slot(u32 i, struct lazytlb_row *row)
 {
+	struct lazytlb_slot *s = &lazytlb_slots[i];
+	struct mm_struct *mm;
 	unsigned long flags;
 	bool live;
 
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	/*
-	 * Under the lock, a key that is not dying belongs to an mm that has
-	 * not entered __mmdrop(), so it is alive.
-	 */
-	live = lazytlb_slots[i].key && lazytlb_slots[i].key != LAZYTLB_TOMB &&
-	       !lazytlb_slots[i].dying;
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	mm = s->key;
+	live = lazytlb_is_mm(mm) && !s->dying;
 	if (live)
-		lazytlb_fill_row(i, row, false);
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+		lazytlb_fill_row(i, row);
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+	/* Not under the table lock: task_lock() is a spinlock_t. */
+	if (live)
+		lazytlb_mm_counts(mm, row->tgid, row);
 	return live;
 }
 
-/* Slot @i's final totals go to the ring; the caller holds the lock. */
-static void lazytlb_retire_locked(u32 i, u64 teardown_ns)
+/*
+ * Retire slot @i (key @mm, generation @gen): its final totals go to the
+ * ring. The slot leaves lookups first (LAZYTLB_RETIRING), so that its
+ * counters, read and zeroed on every CPU outside the lock, cannot be
+ * claimed meanwhile; the lock is held twice, each time for O(1) work.
+ */
+static void lazytlb_retire_slot(u32 i, struct mm_struct *mm, u32 gen,
+				u64 teardown_ns)
 {
 	struct lazytlb_slot *s = &lazytlb_slots[i];
-	struct lazytlb_row *row;
+	struct lazytlb_row row;
+	unsigned long flags;
+	bool mine;
 
-	row = &lazytlb_ring[lazytlb_ring_head++ % lazytlb_retired_max];
-	lazytlb_fill_row(i, row, true);
-	row->teardown_ns = teardown_ns;
-	if (row->targets) {
-		lazytlb_shootdowns++;
-		lazytlb_teardown_ns += teardown_ns;
-	}
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	mine = s->key == mm && s->gen == gen;
+	if (mine)
+		WRITE_ONCE(s->key, LAZYTLB_RETIRING);
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+	if (!mine)
+		return;
+
+	lazytlb_fill_row(i, &row);
+	/* Freed: no user and no reference was left. */
+	row.users = 0;
+	row.count = 0;
+	row.teardown_ns = teardown_ns;
 	lazytlb_zero_counts(i);
 	lazytlb_zero_slot(s);
-	s->dying = false;
-	lazytlb_live--;
+
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	lazytlb_ring[lazytlb_tbl.ring_head++ % lazytlb_retired_max] = row;
+	if (row.targets) {
+		lazytlb_tbl.shootdowns++;
+		lazytlb_tbl.teardown_ns += teardown_ns;
+	}
+	WRITE_ONCE(s->dying, false);
+	lazytlb_tbl.live--;
 	/* Counters are zero before the slot can be claimed again. */
 	smp_store_release(&s->key, LAZYTLB_TOMB);
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 }
 
 /*
- * __mmdrop() begins: the slot stays, so that the shootdown IPIs that
- * follow are counted, but no reader may touch the mm any more. Returns
- * the slot (and its generation), or LAZYTLB_NO_SLOT.
+ * __mmdrop(@mm) begins: readers no longer go near the mm. The row stays
+ * in lookups, so that the shootdown IPIs that follow are counted.
  */
-u32 lazytlb_dying(struct mm_struct *mm, u32 *gen)
+void lazytlb_dying(struct mm_struct *mm)
 {
 	u32 i = lazytlb_lookup(mm);
 	unsigned long flags;
 
 	if (i == LAZYTLB_NO_SLOT)
-		return i;
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	if (lazytlb_slots[i].key == mm) {
+		return;
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	if (lazytlb_slots[i].key == mm)
 		WRITE_ONCE(lazytlb_slots[i].dying, true);
-		*gen = lazytlb_slots[i].gen;
-	} else {
-		i = LAZYTLB_NO_SLOT;
-	}
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
-	return i;
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 }
 
-/* __mmdrop() returned: the mm is gone, its row goes to the ring. */
+/* __mmdrop() returned: the mm of slot @i, generation @gen, is gone. */
 void lazytlb_retire(u32 i, u32 gen, u64 teardown_ns)
 {
-	unsigned long flags;
+	struct mm_struct *mm = READ_ONCE(lazytlb_slots[i].key);
 
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	/* Not if an insert found it stale and retired it already. */
-	if (lazytlb_slots[i].dying && lazytlb_slots[i].gen == gen)
-		lazytlb_retire_locked(i, teardown_ns);
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+	if (lazytlb_is_mm(mm))
+		lazytlb_retire_slot(i, mm, gen, teardown_ns);
 }
 
 /*
- * Claim a slot for a new mm. @owner names the row; @comm, if given,
+ * Claim a slot for an mm. @owner names the row; @comm, if given,
  * overrides the owner's comm (exec knows the new name before the task
- * takes it). An mm that is already there keeps its row.
+ * takes it). An mm that is already there keeps its row. @new_mm: count
+ * a full table as an overflow (not for another thread of a known mm).
  */
 void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
-		    const char *comm)
+		    const char *comm, bool new_mm)
 {
 	u32 i = lazytlb_home(mm), free = LAZYTLB_NO_SLOT;
 	struct lazytlb_slot *s;
 	unsigned long flags;
 	unsigned int n;
 
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
 	for (n = 0; n < lazytlb_probe_len(); n++) {
 		struct mm_struct *key = lazytlb_slots[i].key;
 
 		if (key == mm && lazytlb_slots[i].dying) {
 			/*
 			 * The address of an mm freed since came back before
-			 * __mmdrop()'s return was seen: retire the old row.
+			 * __mmdrop()'s return retired the old row: take that
+			 * row out of lookups; the return still retires it.
 			 */
-			lazytlb_retire_locked(i, 0);
-			key = LAZYTLB_TOMB;
+			WRITE_ONCE(lazytlb_slots[i].key, LAZYTLB_RETIRING);
+			key = LAZYTLB_RETIRING;
 		}
 		if (key == mm)
 			goto out;
@@ -286,36 +355,49 @@ void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
 			i = 0;
 	}
 	if (free == LAZYTLB_NO_SLOT) {
-		lazytlb_overflow++;
+		lazytlb_tbl.overflow += new_mm;
 		goto out;
 	}
 	s = &lazytlb_slots[free];
-	s->dying = false;
-	s->gen++;
-	s->id = lazytlb_next_id++;
+	WRITE_ONCE(s->dying, false);
+	WRITE_ONCE(s->gen, s->gen + 1);
+	s->id = lazytlb_tbl.next_id++;
 	s->tgid = owner->tgid;
 	strscpy(s->comm, comm ? comm : owner->comm, sizeof(s->comm));
-	lazytlb_live++;
+	lazytlb_tbl.live++;
 	/* Counters were zeroed when the slot was retired or allocated. */
 	smp_store_release(&s->key, mm);
+	/* Pairs with lazytlb_insert_seq(): the key is seen first. */
+	smp_store_release(&lazytlb_tbl.inserts, lazytlb_tbl.inserts + 1);
 out:
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 }
 
-/* Row @pos of the ring, oldest first; false past the end. */
-bool lazytlb_retired_row(loff_t pos, struct lazytlb_row *row)
+/* Ring index of the oldest retired row still kept. */
+u64 lazytlb_retired_first(void)
 {
 	unsigned long flags;
 	u64 first;
+
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	first = lazytlb_tbl.ring_head > lazytlb_retired_max ?
+		lazytlb_tbl.ring_head - lazytlb_retired_max : 0;
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+	return first;
+}
+
+/* The row at ring index @index; false if not written yet or overwritten. */
+bool lazytlb_retired_row(u64 index, struct lazytlb_row *row)
+{
+	unsigned long flags;
 	bool ok;
 
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	first = lazytlb_ring_head > lazytlb_retired_max ?
-		lazytlb_ring_head - lazytlb_retired_max : 0;
-	ok = pos >= 0 && first + pos < lazytlb_ring_head;
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	ok = index < lazytlb_tbl.ring_head &&
+	     index + lazytlb_retired_max >= lazytlb_tbl.ring_head;
 	if (ok)
-		*row = lazytlb_ring[(first + pos) % lazytlb_retired_max];
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+		*row = lazytlb_ring[index % lazytlb_retired_max];
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 	return ok;
 }
 
@@ -323,33 +405,57 @@ void lazytlb_table_stats(struct lazytlb_table_stats *ts)
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
-	ts->live = lazytlb_live;
-	ts->retired = lazytlb_ring_head;
-	ts->overwritten = lazytlb_ring_head > lazytlb_retired_max ?
-			  lazytlb_ring_head - lazytlb_retired_max : 0;
-	ts->overflow = lazytlb_overflow;
-	ts->shootdowns = lazytlb_shootdowns;
-	ts->teardown_ns = lazytlb_teardown_ns;
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	ts->live = lazytlb_tbl.live;
+	ts->retired = lazytlb_tbl.ring_head;
+	ts->overwritten = lazytlb_tbl.ring_head > lazytlb_retired_max ?
+			  lazytlb_tbl.ring_head - lazytlb_retired_max : 0;
+	ts->overflow = lazytlb_tbl.overflow;
+	ts->shootdowns = lazytlb_tbl.shootdowns;
+	ts->teardown_ns = lazytlb_tbl.teardown_ns;
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 }
 
-/* Zero every count; the caller has quiesced the hooks. */
+/*
+ * Zero every count; the caller has quiesced the switch hooks. A batch of
+ * slots per hold of the lock, so that IRQs are never off for long.
+ */
 void lazytlb_table_reset(void)
 {
 	unsigned long flags;
+	u32 i = 0, end;
+
+	while (i < lazytlb_size) {
+		end = min(i + LAZYTLB_RESET_BATCH, lazytlb_size);
+		raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+		for (; i < end; i++) {
+			lazytlb_zero_counts(i);
+			lazytlb_zero_slot(&lazytlb_slots[i]);
+		}
+		raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+		cond_resched();
+	}
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	lazytlb_tbl.ring_head = 0;
+	lazytlb_tbl.overflow = 0;
+	lazytlb_tbl.shootdowns = 0;
+	lazytlb_tbl.teardown_ns = 0;
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+}
+
+/*
+ * Forget the references counted in held: enabling again, the CPUs adopt
+ * what they hold without counting it. The switch hooks are quiesced.
+ */
+void lazytlb_table_clear_held(void)
+{
 	u32 i;
 
-	raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
 	for (i = 0; i < lazytlb_size; i++) {
-		lazytlb_zero_counts(i);
-		lazytlb_zero_slot(&lazytlb_slots[i]);
+		atomic_set(&lazytlb_slots[i].held, 0);
+		if (!(i % LAZYTLB_RESET_BATCH))
+			cond_resched();
 	}
-	lazytlb_ring_head = 0;
-	lazytlb_overflow = 0;
-	lazytlb_shootdowns = 0;
-	lazytlb_teardown_ns = 0;
-	raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
 }
 
 /* Names change after fork and exec (prctl(PR_SET_NAME)): take them again. */
@@ -370,27 +476,49 @@ void lazytlb_refresh_owners(void)
 		if (i == LAZYTLB_NO_SLOT)
 			continue;
 		s = &lazytlb_slots[i];
-		raw_spin_lock_irqsave(&lazytlb_table_lock, flags);
+		raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
 		if (s->key == mm && s->tgid == p->tgid)
 			strscpy(s->comm, p->comm, sizeof(s->comm));
-		raw_spin_unlock_irqrestore(&lazytlb_table_lock, flags);
+		raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 	}
 	rcu_read_unlock();
 }
 
-/* Enter the mms that exist at load; the fork and exec hooks are live. */
+/*
+ * Enter the mms that exist at load; the fork, exec and __mmdrop() hooks
+ * are live. The first thread that still has an mm stands for its process:
+ * the group leader may have called pthread_exit().
+ */
 void lazytlb_populate(void)
 {
-	struct task_struct *p;
+	struct task_struct *p, *t;
 
 	rcu_read_lock();
 	for_each_process(p) {
-		task_lock(p);
-		if (p->mm && !(p->flags & PF_KTHREAD))
-			lazytlb_insert(p->mm, p, NULL);
-		task_unlock(p);
+		if (p->flags & PF_KTHREAD)
+			continue;
+		for_each_thread(p, t) {
+			bool done;
+
+			/* Under task_lock(), t->mm holds an mm_users. */
+			task_lock(t);
+			done = t->mm;
+			if (done)
+				lazytlb_insert(t->mm, t, NULL, true);
+			task_unlock(t);
+			if (done)
+				break;
+		}
 	}
 	rcu_read_unlock();
+}
+
+/* Bytes allocated at load for the table, its counters and the ring. */
+size_t lazytlb_table_bytes(void)
+{
+	return array_size(lazytlb_size, sizeof(*lazytlb_slots)) +
+	       array3_size(nr_cpu_ids, lazytlb_size, sizeof(*lazytlb_counts)) +
+	       array_size(lazytlb_retired_max, sizeof(*lazytlb_ring));
 }
 
 int lazytlb_table_init(void)

@@ -175,7 +175,10 @@ static int show(const char *file, long nrows, int json)
 
 				strtoll(v, &end, 10);
 				printf("%s\"%s\": ", c ? ", " : "", t.cols[c]);
-				printf(*end || !*v ? "\"%s\"" : "%s", v);
+				if (!strcmp(v, "-"))
+					printf("null");	/* not known */
+				else
+					printf(*end || !*v ? "\"%s\"" : "%s", v);
 			}
 			printf("}");
 		}

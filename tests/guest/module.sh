@@ -97,11 +97,7 @@ echo 1 >$T/tracing_on
 pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/pp.out)
 # Idle CPUs still hold the mm lazily: drop the last references, and so
 # free the mm, inside the trace.
-i=0
-while [ $i -lt 100 ] && [ -z "$(field $D/retired tgid "$pid" id pingpong)" ]; do
-	flush_lazy
-	i=$((i + 1))
-done
+retire_wait "$pid" pingpong
 echo 0 >$T/tracing_on
 cat $D/cpus >/tmp/cpus1
 echo 0 >$T/events/sched/sched_switch/enable
@@ -237,16 +233,144 @@ echo 1 >$P/reset
 check "reset empties the retired ring" test "$(summary retired_mms)" -le 2
 check "reset zeroes the totals (grabs $(summary grabs))" test "$(summary grabs)" -lt 100
 
-# --- a full table: overflow is counted, nothing breaks ----------------------
+# --- enabled off and on under load: held forgets what it could not see -----
+./pingpong -p "$((NCPU / 2))" -d 6 -q >/tmp/toggle.out &
+ppjob=$!
+for i in $(seq 1 20); do
+	echo 0 >$P/enabled
+	sleep 0.1	# references end unseen
+	echo 1 >$P/enabled
+	sleep 0.1
+done
+wait $ppjob
+pid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/toggle.out)
+flush_lazy
+flush_lazy
+mh=$(field $D/retired tgid "$pid" max_held pingpong)
+check "20 enable toggles under load: max_held <= $NCPU CPUs ($mh)" \
+	test -n "$mh" -a "${mh:-99}" -le "$NCPU"
+
+# --- CPU hotplug: a dead CPU's lazy reference ends with it -------------------
+cpu=$((NCPU - 1))
+online=/sys/devices/system/cpu/cpu$cpu/online
+if [ ! -w "$online" ]; then
+	not_ok "CPU $cpu can be taken offline ($online)"
+else
+	taskset -p 1 $$ >/dev/null
+	taskset -c "$cpu" sleep 120 &
+	spid=$!
+	sleep 1
+	sid=$(field $D/mms tgid "$spid" id sleep)
+	lazy=$(field $D/cpus cpu "$cpu" lazy_id)
+	check "CPU $cpu holds the sleeper's mm lazily (lazy_id $lazy, mm $sid)" \
+		test -n "$sid" -a "$lazy" = "$sid"
+	hp0=$(summary hotplug)
+	echo 0 >"$online"
+	kill "$spid"
+	wait "$spid" 2>/dev/null
+	for c in $(seq 0 $((cpu - 1))); do taskset -c "$c" true; done
+	row=$(awk -v t="$spid" '$2 == t && $3 == "sleep"' $D/retired)
+	set -- $row
+	diag "offline CPU $cpu, sleeper retired: $row"
+	check "hotplug: the sleeper's mm retired with held 0 (held ${9:-none})" test "${9:-x}" = 0
+	check "hotplug: grabs == drops (${6:-none} == ${7:-none})" test -n "$row" -a "${6:-x}" = "${7:-y}"
+	check "hotplug: counted as its own cause ($hp0 -> $(summary hotplug))" \
+		test "$(summary hotplug)" -gt "$hp0"
+	echo 1 >"$online"
+	taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
+	flush_lazy
+	check "hotplug: the new CPU's first reference is not unexplained ($(summary unexplained))" \
+		test "$(summary unexplained)" = 0
+fi
+
+# --- a full table: overflow is counted once per mm, nothing breaks ----------
+# summary_to VAR KEY: no fork, so no mm, while the table is being counted.
+summary_to() {
+	while read -r _k _v; do
+		[ "$_k" = "$2" ] && eval "$1=\$_v"
+	done <$D/summary
+}
+rm -f /tmp/fill.fifo
+mkfifo /tmp/fill.fifo
 rmmod lazytlb
 check "insmod max_mms=16" insmod ./lazytlb.ko max_mms=16
-for i in $(seq 1 40); do sleep 3 & done
-sleep 1
-check "full table: overflow counted ($(summary overflow_mms))" test "$(summary overflow_mms)" -gt 0
-check "full table: live mms within the table ($(summary live_mms) <= 16)" test "$(summary live_mms)" -le 16
+# Subshells blocked on a FIFO: forked mms that never exec or exit, so the
+# table fills up and keeps no tombstone for a new mm to reuse. Nothing
+# else here forks until the count.
+fill=""
+i=0
+while [ $i -lt 24 ]; do
+	(read -r _ </tmp/fill.fifo) &
+	fill="$fill $!"
+	i=$((i + 1))
+done
+summary_to live live_mms
+summary_to o0 overflow_mms
+check "full table: every slot taken ($live live mms == 16)" test "$live" -eq 16
+./pingpong -p 4 -n 100 -q >/dev/null
+summary_to o1 overflow_mms
+check "full table: a new 8-thread process overflows as its 2 mms, not per thread ($o0 -> $o1)" \
+	test $((o1 - o0)) -eq 2
 ./pingpong -p "$((NCPU / 2))" -n 200 -q >/dev/null
 check "full table: events still counted, untracked ($(summary untracked))" test "$(summary untracked)" -gt 0
-wait
+kill $fill
+wait $fill 2>/dev/null
+rmmod lazytlb
+
+# --- at load: a process whose main thread is gone; the loader's kthread use --
+./leaderexit 120 >/tmp/le.out &
+i=0
+while [ $i -lt 300 ] && ! [ -s /tmp/le.out ]; do sleep 0.1; i=$((i + 1)); done
+lpid=$(sed -n 's/.*pid=\([0-9]*\) .*/\1/p' /tmp/le.out)
+sleep 0.5
+echo 0 >$T/tracing_on
+echo >$T/trace
+echo 'kthread_use_mm kthread_unuse_mm' >$T/set_ftrace_filter
+echo function >$T/current_tracer
+echo 1 >$T/tracing_on
+insmod ./lazytlb.ko retired_max=256 &
+ipid=$!
+wait $ipid
+check "insmod retired_max=256" test $? -eq 0
+retire_wait "$ipid" insmod 50
+echo 0 >$T/tracing_on
+uses=$(grep -c ': kthread_use_mm <-' $T/trace)
+unuses=$(grep -c ': kthread_unuse_mm <-' $T/trace)
+echo nop >$T/current_tracer
+echo >$T/set_ftrace_filter
+echo >$T/trace
+kt=$(field $D/retired tgid "$ipid" kthread insmod)
+diag "function trace: kthread_use_mm $uses, kthread_unuse_mm $unuses; insmod row kthread $kt"
+check "the loader's row counts every kthread_use_mm/unuse_mm call on it ($kt == $uses + $unuses)" \
+	test -n "$kt" -a "${kt:-x}" = "$((uses + unuses))" -a "$uses" -ge 7
+check "summary kthread == function trace ($(summary kthread) == $((uses + unuses)))" \
+	test "$(summary kthread)" = "$((uses + unuses))"
+row=$(awk -v t="$lpid" '$2 == t && $3 == "leaderexit"' $D/mms)
+diag "leaderexit pid $lpid: $row"
+set -- $row
+check "a process whose main thread exited has a row at load" test -n "$row"
+check "its users come from the thread that has the mm (users ${4:-none} == 1)" test "${4:-x}" = 1
+kill "$lpid" 2>/dev/null
+
+# --- retired, read in 4 KiB chunks while the ring wraps: no row skipped -----
+echo 1 >$P/reset
+taskset -c 1 ./chunkread -w $D/retired 4096 500 >/tmp/chunks &
+crjob=$!
+./spawn -c 0 600 &
+spjob=$!
+i=0 ow=0
+while [ $i -lt 100000 ] && [ "${ow:-0}" -eq 0 ]; do
+	summary_to ow retired_overwritten
+	i=$((i + 1))
+done
+kill -USR1 $crjob
+wait $crjob
+wait $spjob
+set -- $(awk 'NR > 1 && $3 == "exe" { if (n && $1 != prev + 2) bad++; prev = $1; n++ }
+	END { print n + 0, bad + 0 }' /tmp/chunks)
+diag "chunked read: $1 exec'd mms of spawn, $2 gaps; $(summary retired_overwritten) rows overwritten"
+check "chunked read of a wrapping ring: consecutive retirements, none skipped ($2 gaps in $1 rows)" \
+	test "$1" -ge 20 -a "$2" -eq 0
 rmmod lazytlb
 
 # --- insmod/rmmod 50 times under load ----------------------------------------

@@ -3,9 +3,11 @@
 #
 # lazytlb.ko on Debian's stock 6.1 and 6.12 kernels: build against each
 # one's headers (W=1, sparse), boot each with 4 vCPUs, run
-# tests/guest/module.sh inside.
+# tests/guest/module.sh inside, then the load/unload soak
+# (tests/guest/soak.sh, LAZYTLB_SOAK_CYCLES cycles, default 40).
 . "$(dirname "$0")/../lib/host.sh"
 load_kernels
+SOAK_CYCLES=${LAZYTLB_SOAK_CYCLES:-40}
 
 if make -s -C "$TOP" workloads tools >"$BUILD/logs-make.txt" 2>&1; then
 	ok "workloads and lazytlb-stat build"
@@ -32,8 +34,14 @@ for k in "$K61" "$K612"; do
 		ok "$k: W=1 and sparse are clean"
 	fi
 	run_guest "$k" "$BUILD/kernels/$k/vmlinuz" module.sh -s 4 -t 900 -x tcg1 \
-		-f "$ko/lazytlb.ko" -f "$BUILD/bin/pingpong" \
+		-f "$ko/lazytlb.ko" -f "$BUILD/bin/pingpong" -f "$BUILD/bin/leaderexit" \
+		-f "$BUILD/bin/spawn" -f "$BUILD/bin/chunkread" \
 		-f "$BUILD/bin/lazytlb-stat" -f "$TOP/tests/guest/module.sh" \
+		-f "$TOP/tests/guest/lib"
+	# The load/unload soak (its KASAN run is in companion-kernel.t).
+	run_guest "$k-soak" "$BUILD/kernels/$k/vmlinuz" "soak.sh $SOAK_CYCLES" \
+		-s 4 -t 900 -x tcg1 -f "$ko/lazytlb.ko" -f "$BUILD/bin/pingpong" \
+		-f "$BUILD/bin/exitstorm" -f "$TOP/tests/guest/soak.sh" \
 		-f "$TOP/tests/guest/lib"
 done
 tap_done

@@ -52,6 +52,16 @@ flush_lazy() {
 	for _c in $(seq 0 $((NCPU - 1))); do taskset -c "$_c" true; done
 }
 
+# retire_wait TGID COMM [TRIES]: flush lazy references until the mm of
+# process TGID named COMM shows in retired (freed), at most TRIES rounds.
+retire_wait() {
+	_i=0
+	while [ $_i -lt "${3:-100}" ] && [ -z "$(field $D/retired tgid "$1" id "$2")" ]; do
+		flush_lazy
+		_i=$((_i + 1))
+	done
+}
+
 # start_quiet ROUNDS: pingpong with every task parked on its CPU when done,
 # this shell confined to CPU 0, so that the other CPUs, whose last user
 # task was a now sleeping pingpong thread, keep holding its mm lazily.
