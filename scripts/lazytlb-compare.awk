@@ -135,6 +135,12 @@ BEGIN {
 		kunexp[k] += v
 	else
 		kunexp_na[k] = 1
+	# Results from before the column: not known.
+	v = get("kprobes_missed")
+	if (isnum(v))
+		kmissed[k] += v
+	else
+		kmissed_na[k] = 1
 	rows++
 	c = k SUBSEP w SUBSEP t
 	cn[c]++
@@ -284,14 +290,20 @@ END {
 		printf "\n" > md
 	}
 	printf "## Kernels\n\n" > md
-	printf "| | kernel | mode | virt | CPU | nproc | module | runs | unexplained |\n" > md
-	printf "|---|---|---|---|---|---:|---|---:|---:|\n" > md
-	bad = ""
+	printf "| | kernel | mode | virt | CPU | nproc | module | runs | unexplained | kprobes_missed |\n" > md
+	printf "|---|---|---|---|---|---:|---|---:|---:|---:|\n" > md
+	bad = missed = ""
 	for (i = 1; i <= nk; i++) {
 		k = K[i]
-		printf("| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", L[i], k, kmode[k], kvirt[k], kcpu[k], knproc[k], kmodule[k], kruns[k], (k in kunexp_na) ? "-" : kunexp[k]) > md
+		printf("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", L[i], k, kmode[k], kvirt[k], kcpu[k], knproc[k], kmodule[k], kruns[k], (k in kunexp_na) ? "-" : kunexp[k], (k in kmissed_na) ? "-" : kmissed[k]) > md
 		if (kunexp[k] > 0)
 			bad = bad (bad == "" ? "" : ", ") L[i]
+		if (kmissed[k] > 0)
+			missed = missed (missed == "" ? "" : ", ") L[i]
+	}
+	if (missed != "") {
+		printf "\n**Warning**: lazytlb.ko's probes missed events on kernel(s) %s\n", missed > md
+		printf "(column kprobes_missed, summed over the runs): their counts are short.\n" > md
 	}
 	if (bad != "") {
 		printf "\n**Warning**: lazytlb.ko could not explain some lazy-TLB transitions on\n" > md

@@ -65,9 +65,9 @@ rep=$tmp/rep
 check "report builds from the fixture" "$cmp" report "$fix" -o "$rep"
 md=$rep/report.md
 check "kernels table: A is the refcount kernel" \
-	has "$md" "| A | 6.12.117-lazytlb-refcount | refcount | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 | 0 |"
+	has "$md" "| A | 6.12.117-lazytlb-refcount | refcount | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 | 0 | - |"
 check "kernels table: B is shootdown (majority of its rows' modes)" \
-	has "$md" "| B | 6.12.117-lazytlb-shootdown | shootdown | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 | 0 |"
+	has "$md" "| B | 6.12.117-lazytlb-shootdown | shootdown | qemu-tcg | QEMU TCG CPU version 2.5+ | 4 | 0.1.0 | 12 | 0 | - |"
 check "throughput ctxsw_threads/1: means, min..max, ratio 1.467, spread 1.400..1.500" \
 	has "$md" "| 1 | 1000 (900..1100) | 1467 (1350..1650) | 1.467 | 1.400..1.500 |"
 check "throughput ctxsw_threads/2: ratio 1.550, spread 1.500..1.667" \
@@ -117,6 +117,14 @@ awk -F, -v OFS=, 'NR == 3 { $26 = 7 } { print }' "$fix/results-6.12.117-lazytlb-
 "$cmp" report "$tmp/unexp" >/dev/null 2>&1 || true
 check "unexplained transitions: counted per kernel and warned about" \
 	bash -c "grep -q '| B | 6.12.117-lazytlb-shootdown | .* | 12 | 7 |' '$tmp/unexp/report.md' && grep -q '^kernel(s) B ' '$tmp/unexp/report.md'"
+
+mkdir -p "$tmp/missed"
+cp "$fix/results-6.12.117-lazytlb-refcount.csv" "$tmp/missed/"
+awk -F, -v OFS=, 'NR == 1 { $27 = "kprobes_missed," $27 } NR == 3 { $27 = "5," $27 } NR == 2 || NR > 3 { $27 = "0," $27 } { print }' \
+	"$fix/results-6.12.117-lazytlb-shootdown.csv" >"$tmp/missed/results-6.12.117-lazytlb-shootdown.csv"
+"$cmp" report "$tmp/missed" >/dev/null 2>&1 || true
+check "kprobe misses: counted per kernel and warned about" \
+	bash -c "grep -q '| B | 6.12.117-lazytlb-shootdown | .* | 0 | 5 |' '$tmp/missed/report.md' && grep -q 'probes missed events on kernel(s) B' '$tmp/missed/report.md' && grep -q '| A | .* | - |\$' '$tmp/missed/report.md'"
 
 mkdir -p "$tmp/old"
 for f in "$fix"/results-*.csv; do
@@ -170,7 +178,7 @@ check "run with a fake module: 2 workloads x 2 thread counts x 2 repeats" \
 check "run wrote the header and 8 rows" \
 	bash -c "[ \$(wc -l <'$csv') = 9 ] && head -n 1 '$csv' | grep -q '^kernel,mode,virt,cpu,nproc,module,workload,threads,repeat,'"
 check "run row: tags, rate, ops, counter deltas (+400 switches, +30 IPIs), - for absent keys" \
-	bash -c "sed -n 2p '$csv' | grep -q '^$krel,shootdown,testvirt,[^,]*,[0-9]*,9.9,ctxsw_threads,1,1,2,2.000,100,50.0,things,400,-,-,0,-,30,-,-,-,-,0,-,20'"
+	bash -c "sed -n 2p '$csv' | grep -q '^$krel,shootdown,testvirt,[^,]*,[0-9]*,9.9,ctxsw_threads,1,1,2,2.000,100,50.0,things,400,-,-,0,-,30,-,-,-,-,0,-,-,20'"
 check "run interleaves repeats: repeat 1 of every cell before repeat 2" \
 	bash -c "[ \"\$(cut -d, -f7-9 '$csv' | sed 1d | tr '\n' ' ')\" = 'ctxsw_threads,1,1 ctxsw_threads,2,1 exitstorm,1,1 exitstorm,2,1 ctxsw_threads,1,2 ctxsw_threads,2,2 exitstorm,1,2 exitstorm,2,2 ' ]"
 "$cmp" run -o "$res" -t "1 2" -r 3 -d 2 -w "ctxsw_threads exitstorm" >"$tmp/resume.out" 2>&1 || true
