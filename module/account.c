@@ -338,14 +338,18 @@ void lazytlb_left(struct mm_struct *mm)
 void lazytlb_cpu_dead(unsigned int cpu)
 {
 	struct lazytlb_cpu *pc = per_cpu_ptr(&lazytlb_cpu, cpu);
-	struct mm_struct *mm = pc->lazy.mm;
+	struct mm_struct *mm;
 
-	if (!lazytlb_on() || pc->lazy.epoch != READ_ONCE(lazytlb_epoch) || !mm)
-		return;
-	if (mm == LAZYTLB_ON_INIT_MM)	/* init_mm, adopted uncounted */
-		WRITE_ONCE(pc->lazy.mm, NULL);
-	else
-		lazytlb_end(pc, cpu, LAZYTLB_HOTPLUG);
+	/* Like the other hooks, so that enable and reset can quiesce it. */
+	preempt_disable();
+	mm = pc->lazy.mm;
+	if (lazytlb_on() && pc->lazy.epoch == READ_ONCE(lazytlb_epoch) && mm) {
+		if (mm == LAZYTLB_ON_INIT_MM)	/* init_mm, adopted uncounted */
+			WRITE_ONCE(pc->lazy.mm, NULL);
+		else
+			lazytlb_end(pc, cpu, LAZYTLB_HOTPLUG);
+	}
+	preempt_enable();
 }
 
 /* Zero the per-CPU totals; the caller has quiesced the hooks. */

@@ -151,20 +151,29 @@ struct lazytlb_slot *lazytlb_cpu_held(int cpu, bool *holds)
 	return s;
 }
 
-/* Number of CPUs whose current task holds a lazy reference on @s. */
-static u32 lazytlb_held_now(struct lazytlb_slot *s)
+/*
+ * Number of CPUs whose current task holds a lazy reference on @mm, the
+ * key of slot @s at generation @gen (the key may be RETIRING meanwhile).
+ */
+static u32 lazytlb_held_now(struct lazytlb_slot *s, struct mm_struct *mm,
+			    u32 gen)
 {
-	u32 held = 0;
-	bool holds;
+	u32 epoch = READ_ONCE(lazytlb_epoch), held = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		held += lazytlb_cpu_held(cpu, &holds) == s;
+	for_each_possible_cpu(cpu) {
+		struct lazytlb_cpu_state *st = &per_cpu(lazytlb_cpu, cpu).lazy;
+
+		held += READ_ONCE(st->mm) == mm && READ_ONCE(st->last) == mm &&
+			READ_ONCE(st->slot) == s && READ_ONCE(st->gen) == gen &&
+			READ_ONCE(st->epoch) == epoch;
+	}
 	return held;
 }
 
-/* Fill @row from slot @i, whose key is not reused meanwhile. */
-static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
+/* Fill @row from slot @i, holding @mm at @gen, not reused meanwhile. */
+static void lazytlb_fill_row(u32 i, struct mm_struct *mm, u32 gen,
+			     struct lazytlb_row *row)
 {
 	struct lazytlb_slot *s = &lazytlb_slots[i];
 	int cpu;
@@ -186,7 +195,7 @@ static void lazytlb_fill_row(u32 i, struct lazytlb_row *row)
 		if (grabs || drops)
 			row->cpus++;
 	}
-	row->held = lazytlb_held_now(s);
+	row->held = lazytlb_held_now(s, mm, gen);
 	row->max_held = atomic_read(&s->max_held);
 	row->exits = atomic_read(&s->exits);
 	row->kthread = atomic_read(&s->kthread);
@@ -238,12 +247,40 @@ bool lazytlb_row_of_slot(u32 i, struct lazytlb_row *row)
 	mm = s->key;
 	live = lazytlb_is_mm(mm) && !s->dying;
 	if (live)
-		lazytlb_fill_row(i, row);
+		lazytlb_fill_row(i, mm, s->gen, row);
 	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 	/* Not under the table lock: task_lock() is a spinlock_t. */
 	if (live)
 		lazytlb_mm_counts(mm, row->tgid, row);
 	return live;
+}
+
+/* Write a retired row to the ring; the caller holds the table lock. */
+static void lazytlb_ring_add(struct lazytlb_slot *s,
+			     const struct lazytlb_row *row)
+{
+	lazytlb_ring[lazytlb_tbl.ring_head++ % lazytlb_retired_max] = *row;
+	if (row->targets) {
+		lazytlb_tbl.shootdowns++;
+		lazytlb_tbl.teardown_ns += row->teardown_ns;
+	}
+	WRITE_ONCE(s->dying, false);
+	lazytlb_tbl.live--;
+	/* Counters are zero before the slot can be claimed again. */
+	smp_store_release(&s->key, LAZYTLB_TOMB);
+}
+
+/* Snapshot slot @i's final totals into @row and zero them. */
+static void lazytlb_final_row(u32 i, struct mm_struct *mm, u32 gen,
+			      u64 teardown_ns, struct lazytlb_row *row)
+{
+	lazytlb_fill_row(i, mm, gen, row);
+	/* Freed: no user and no reference was left. */
+	row->users = 0;
+	row->count = 0;
+	row->teardown_ns = teardown_ns;
+	lazytlb_zero_counts(i);
+	lazytlb_zero_slot(&lazytlb_slots[i]);
 }
 
 /*
@@ -268,24 +305,10 @@ static void lazytlb_retire_slot(u32 i, struct mm_struct *mm, u32 gen,
 	if (!mine)
 		return;
 
-	lazytlb_fill_row(i, &row);
-	/* Freed: no user and no reference was left. */
-	row.users = 0;
-	row.count = 0;
-	row.teardown_ns = teardown_ns;
-	lazytlb_zero_counts(i);
-	lazytlb_zero_slot(s);
+	lazytlb_final_row(i, mm, gen, teardown_ns, &row);
 
 	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
-	lazytlb_ring[lazytlb_tbl.ring_head++ % lazytlb_retired_max] = row;
-	if (row.targets) {
-		lazytlb_tbl.shootdowns++;
-		lazytlb_tbl.teardown_ns += teardown_ns;
-	}
-	WRITE_ONCE(s->dying, false);
-	lazytlb_tbl.live--;
-	/* Counters are zero before the slot can be claimed again. */
-	smp_store_release(&s->key, LAZYTLB_TOMB);
+	lazytlb_ring_add(s, &row);
 	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 }
 
@@ -334,13 +357,17 @@ void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
 		struct mm_struct *key = lazytlb_slots[i].key;
 
 		if (key == mm && lazytlb_slots[i].dying) {
+			struct lazytlb_row row;
+
 			/*
 			 * The address of an mm freed since came back before
-			 * __mmdrop()'s return retired the old row: take that
-			 * row out of lookups; the return still retires it.
+			 * __mmdrop()'s return (or with it missed) retired the
+			 * old row: retire it here, O(CPUs) under the lock on
+			 * this rare path; the return then finds it gone.
 			 */
-			WRITE_ONCE(lazytlb_slots[i].key, LAZYTLB_RETIRING);
-			key = LAZYTLB_RETIRING;
+			lazytlb_final_row(i, mm, lazytlb_slots[i].gen, 0, &row);
+			lazytlb_ring_add(&lazytlb_slots[i], &row);
+			key = LAZYTLB_TOMB;
 		}
 		if (key == mm)
 			goto out;
