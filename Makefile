@@ -16,7 +16,7 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/bin/%,$(wildcard tests/work
 TOOLS := $(BUILD)/bin/lazytlb-stat
 
 .PHONY: all modules clean load unload dkms-install dkms-uninstall tools \
-	workloads setup demo check kernel
+	workloads setup demo check kernel bench-scale
 
 all: modules
 
@@ -63,6 +63,10 @@ MODE ?= refcount
 FLAVOR ?= vm
 kernel:
 	scripts/build-kernel MODE=$(MODE) FLAVOR=$(FLAVOR) $(if $(KSRC),KSRC=$(KSRC)) $(if $(O),O=$(O))
+
+# What the table costs at 4, 16 and 64 vCPUs (README, Scale).
+bench-scale: workloads
+	scripts/bench-scale
 
 demo: setup
 	scripts/demo

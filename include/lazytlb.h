@@ -52,6 +52,18 @@ struct lazytlb_counts {
 };
 
 /*
+ * A CPU's counters for one mm, in a small per-CPU cache (table.c): the
+ * counts belong to whoever moves @slot away from its value, the CPU when
+ * it needs the row for another mm (it adds them to the slot's totals) or
+ * the retire of the mm (LAZYTLB_ROW_CLAIMED while it reads them).
+ */
+struct lazytlb_cpu_row {
+	struct lazytlb_slot *slot;	/* NULL: free */
+	u32 gen;
+	struct lazytlb_counts c;
+};
+
+/*
  * One mm in the table. @key is NULL (never used), LAZYTLB_TOMB (retired,
  * reusable), LAZYTLB_RETIRING (its row is being written to the ring) or
  * the mm; it is published with release semantics after the rest of the
@@ -74,6 +86,11 @@ struct lazytlb_slot {
 	atomic_t shot;		/* ... of which held the mm lazily */
 	atomic_t left;		/* lazy CPUs that left it for init_mm first */
 	bool dying;		/* in __mmdrop(): the mm is being freed */
+	/* What the CPUs' cached rows handed back (lazytlb_cpu_row). */
+	atomic64_t grabs;
+	atomic64_t drops;
+	atomic64_t handovers;
+	atomic64_t xfers;
 	/* Only with shared_stats: one shared write per grab or drop. */
 	atomic_t held;
 	atomic_t max_held;
@@ -103,7 +120,7 @@ struct lazytlb_cpu_state {
 	struct mm_struct *mm;		/* held now; NULL: none */
 	struct mm_struct *last;
 	struct lazytlb_slot *slot;	/* NULL: @last has no row */
-	struct lazytlb_counts *counts;	/* this CPU's counters in @slot */
+	struct lazytlb_counts *counts;	/* this CPU's cached counters for @slot */
 	u32 gen;
 	u32 epoch;			/* != lazytlb_epoch: unknown */
 	u32 miss_seq;			/* @last had no row at this insert count */
@@ -119,6 +136,7 @@ static inline bool lazytlb_state_tracked(const struct lazytlb_cpu_state *st)
 /* Per-CPU totals over all mms, tracked or not. */
 struct lazytlb_cpu {
 	struct lazytlb_cpu_state lazy;
+	struct lazytlb_slot *flushing;	/* handing a cached row back to it */
 	u64 switches;
 	u64 grabs;
 	u64 drops;
@@ -197,7 +215,8 @@ void lazytlb_dying(struct mm_struct *mm);
 void lazytlb_retire(u32 slot, u32 gen, u64 teardown_ns);
 void lazytlb_populate(void);
 void lazytlb_refresh_owners(void);
-struct lazytlb_counts *lazytlb_counts_of(int cpu, u32 slot);
+struct lazytlb_counts *lazytlb_cpu_counts(struct lazytlb_cpu *pc, int cpu,
+					  u32 slot, u32 gen);
 struct lazytlb_slot *lazytlb_cpu_held(int cpu, bool *holds);
 bool lazytlb_row_of_slot(u32 slot, struct lazytlb_row *row);
 u64 lazytlb_retired_first(void);

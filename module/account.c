@@ -91,10 +91,11 @@ static void lazytlb_touch(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 }
 
 /* Find @mm's row for this CPU's mirror, unless it is known to have none. */
-static void lazytlb_track(struct lazytlb_cpu_state *st, int cpu,
+static void lazytlb_track(struct lazytlb_cpu *pc, int cpu,
 			  struct mm_struct *mm)
 {
-	u32 seq, i;
+	struct lazytlb_cpu_state *st = &pc->lazy;
+	u32 seq, i, gen;
 
 	if (mm == st->last) {
 		if (st->slot && lazytlb_state_tracked(st))
@@ -111,8 +112,15 @@ static void lazytlb_track(struct lazytlb_cpu_state *st, int cpu,
 		st->miss_seq = seq;
 		return;
 	}
-	st->counts = lazytlb_counts_of(cpu, i);
-	WRITE_ONCE(st->gen, READ_ONCE(lazytlb_slots[i].gen));
+	gen = READ_ONCE(lazytlb_slots[i].gen);
+	st->counts = lazytlb_cpu_counts(pc, cpu, i, gen);
+	if (unlikely(!st->counts)) {
+		/* No cache row free this instant: untracked, look again. */
+		WRITE_ONCE(st->slot, NULL);
+		WRITE_ONCE(st->last, NULL);
+		return;
+	}
+	WRITE_ONCE(st->gen, gen);
 	WRITE_ONCE(st->slot, &lazytlb_slots[i]);
 }
 
@@ -122,7 +130,7 @@ static void lazytlb_begin(struct lazytlb_cpu *pc, int cpu,
 {
 	struct lazytlb_cpu_state *st = &pc->lazy;
 
-	lazytlb_track(st, cpu, mm);
+	lazytlb_track(pc, cpu, mm);
 	WRITE_ONCE(st->mm, mm);
 	pc->grabs++;
 	if (st->slot) {

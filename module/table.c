@@ -9,6 +9,12 @@
  * keeps a tombstone, which later inserts reuse; tombstones never turn
  * back into empty slots, so a lookup may stop at the first empty one.
  *
+ * Each CPU counts an mm's grabs, drops and handovers in a small per-CPU
+ * cache of rows (struct lazytlb_cpu_row), mapped by slot index, with one
+ * spare: memory grows as rows plus CPUs, not rows times CPUs. A CPU that
+ * needs a cache row for another mm hands the old one's counts to that
+ * mm's slot totals; the retire of an mm claims what the CPUs still hold.
+ *
  * Nothing here dereferences an mm found in the table: the row of an mm
  * can outlive it when a probe on __mmdrop() is missed. A reader that
  * wants mm_users and mm_count finds a task that has the mm, under that
@@ -16,9 +22,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/mm_types.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
@@ -32,11 +40,21 @@
 #define LAZYTLB_MAX_PROBE	32U
 /* Slots reset per hold of the table lock. */
 #define LAZYTLB_RESET_BATCH	64U
+/* Per-CPU cache rows, mapped by slot index; one more is the spare. */
+#define LAZYTLB_CPU_ROWS	32U
+/* A cache row whose counts a retire is reading. */
+#define LAZYTLB_ROW_CLAIMED	((struct lazytlb_slot *)1UL)
+
+struct lazytlb_cpu_rows {
+	struct lazytlb_cpu_row e[LAZYTLB_CPU_ROWS + 1];
+};
 
 /* Read on every lookup, written only at load. */
 struct lazytlb_slot *lazytlb_slots __read_mostly;
-/* [cpu * table size + slot]: each CPU writes only its own stretch. */
-static struct lazytlb_counts *lazytlb_counts __read_mostly;
+static struct lazytlb_cpu_rows __percpu *lazytlb_rows __read_mostly;
+/* Per slot, the CPUs that ever had a cache row for it: lazytlb_cpumap(). */
+static unsigned long *lazytlb_cpumaps __read_mostly;
+static unsigned int lazytlb_map_longs __read_mostly;
 static unsigned int lazytlb_size __read_mostly;
 static struct lazytlb_row *lazytlb_ring __read_mostly;
 
@@ -64,9 +82,9 @@ unsigned int lazytlb_table_size(void)
 	return lazytlb_size;
 }
 
-struct lazytlb_counts *lazytlb_counts_of(int cpu, u32 slot)
+static unsigned long *lazytlb_cpumap(u32 slot)
 {
-	return &lazytlb_counts[(size_t)cpu * lazytlb_size + slot];
+	return lazytlb_cpumaps + (size_t)slot * lazytlb_map_longs;
 }
 
 static u32 lazytlb_home(struct mm_struct *mm)
@@ -99,15 +117,6 @@ u32 lazytlb_lookup(struct mm_struct *mm)
 	return LAZYTLB_NO_SLOT;
 }
 
-static void lazytlb_zero_counts(u32 slot)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		memset(lazytlb_counts_of(cpu, slot), 0,
-		       sizeof(struct lazytlb_counts));
-}
-
 static void lazytlb_zero_slot(struct lazytlb_slot *s)
 {
 	atomic_set(&s->exits, 0);
@@ -119,7 +128,121 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
 	atomic_set(&s->left, 0);
 	atomic_set(&s->held, 0);
 	atomic_set(&s->max_held, 0);
+	atomic64_set(&s->grabs, 0);
+	atomic64_set(&s->drops, 0);
+	atomic64_set(&s->handovers, 0);
+	atomic64_set(&s->xfers, 0);
 	WRITE_ONCE(s->last_cpu, -1);
+	bitmap_zero(lazytlb_cpumap(s - lazytlb_slots), nr_cpu_ids);
+}
+
+/*
+ * Hand cache row @e's counts back to its slot, unless a retire claims
+ * them first; true if @e is free now. This CPU, IRQs off.
+ */
+static bool lazytlb_evict(struct lazytlb_cpu *pc, struct lazytlb_cpu_row *e)
+{
+	struct lazytlb_slot *s = READ_ONCE(e->slot);
+
+	if (!s)
+		return true;
+	if (s == LAZYTLB_ROW_CLAIMED)
+		return false;
+	WRITE_ONCE(pc->flushing, s);
+	/*
+	 * Fully ordered: a retire that sees @e's slot change also sees
+	 * ->flushing, and waits for the totals below (lazytlb_claim_rows()).
+	 */
+	if (cmpxchg(&e->slot, s, NULL) == s && e->gen == READ_ONCE(s->gen)) {
+		atomic64_add(e->c.grabs, &s->grabs);
+		atomic64_add(e->c.drops, &s->drops);
+		atomic64_add(e->c.handovers, &s->handovers);
+		atomic64_add(e->c.xfers, &s->xfers);
+	}
+	/* Pairs with the acquire in lazytlb_claim_rows(). */
+	smp_store_release(&pc->flushing, NULL);
+	return !READ_ONCE(e->slot);
+}
+
+/*
+ * This CPU's cache row for slot @i at generation @gen, made if need be;
+ * NULL if none can be had this instant (a retire is reading both the
+ * mapped row and the spare). Called from the switch path, IRQs off.
+ */
+struct lazytlb_counts *lazytlb_cpu_counts(struct lazytlb_cpu *pc, int cpu,
+					  u32 i, u32 gen)
+{
+	struct lazytlb_cpu_rows *rows = this_cpu_ptr(lazytlb_rows);
+	struct lazytlb_cpu_row *e = &rows->e[i % LAZYTLB_CPU_ROWS];
+	struct lazytlb_slot *s = &lazytlb_slots[i];
+
+	if (READ_ONCE(e->slot) == s && e->gen == gen)
+		return &e->c;
+	if (!lazytlb_evict(pc, e)) {
+		e = &rows->e[LAZYTLB_CPU_ROWS];
+		if (READ_ONCE(e->slot) == s && e->gen == gen)
+			return &e->c;
+		if (!lazytlb_evict(pc, e))
+			return NULL;
+	}
+	e->gen = gen;
+	memset(&e->c, 0, sizeof(e->c));
+	/* Pairs with lazytlb_claim_rows(): a claimed row's counts are its own. */
+	smp_store_release(&e->slot, s);
+	if (!test_bit(cpu, lazytlb_cpumap(i)))
+		set_bit(cpu, lazytlb_cpumap(i));
+	return &e->c;
+}
+
+/*
+ * Add every CPU's cached counts for slot @i at @gen to @row. With @claim
+ * (the mm is freed), take them: no CPU hands them back afterwards, and
+ * those a CPU is handing back are waited for, so that the slot's totals,
+ * read last, hold them. Without, a racy sum for a live row.
+ */
+static void lazytlb_sum_rows(u32 i, u32 gen, bool claim,
+			     struct lazytlb_row *row)
+{
+	struct lazytlb_slot *s = &lazytlb_slots[i];
+	int cpu, k;
+
+	for_each_possible_cpu(cpu) {
+		struct lazytlb_cpu_rows *rows = per_cpu_ptr(lazytlb_rows, cpu);
+		unsigned int idx[2] = { i % LAZYTLB_CPU_ROWS, LAZYTLB_CPU_ROWS };
+
+		for (k = 0; k < 2; k++) {
+			struct lazytlb_cpu_row *e = &rows->e[idx[k]];
+
+			/* Pairs with the release in lazytlb_cpu_counts(). */
+			if (smp_load_acquire(&e->slot) != s ||
+			    READ_ONCE(e->gen) != gen)
+				continue;
+			if (claim && cmpxchg(&e->slot, s, LAZYTLB_ROW_CLAIMED) != s)
+				continue;
+			row->grabs += READ_ONCE(e->c.grabs);
+			row->drops += READ_ONCE(e->c.drops);
+			row->handovers += READ_ONCE(e->c.handovers);
+			row->xfers += READ_ONCE(e->c.xfers);
+			if (claim) /* read: free for its CPU to use again */
+				smp_store_release(&e->slot, NULL);
+		}
+		if (!claim)
+			continue;
+		/*
+		 * A CPU that evicted first adds to the totals: wait for it.
+		 * The barrier orders our reads of its rows before that of
+		 * ->flushing (the full barrier in lazytlb_evict() pairs).
+		 */
+		smp_mb();
+		/* Pairs with its release once the totals are added. */
+		while (smp_load_acquire(&per_cpu(lazytlb_cpu, cpu).flushing) == s)
+			cpu_relax();
+	}
+	row->grabs += atomic64_read(&s->grabs);
+	row->drops += atomic64_read(&s->drops);
+	row->handovers += atomic64_read(&s->handovers);
+	row->xfers += atomic64_read(&s->xfers);
+	row->cpus = bitmap_weight(lazytlb_cpumap(i), nr_cpu_ids);
 }
 
 /*
@@ -171,12 +294,14 @@ static u32 lazytlb_held_now(struct lazytlb_slot *s, struct mm_struct *mm,
 	return held;
 }
 
-/* Fill @row from slot @i, holding @mm at @gen, not reused meanwhile. */
+/*
+ * Fill @row from slot @i, holding @mm at @gen, not reused meanwhile;
+ * @claim: its mm is freed, take the CPUs' cached counts.
+ */
 static void lazytlb_fill_row(u32 i, struct mm_struct *mm, u32 gen,
-			     struct lazytlb_row *row)
+			     bool claim, struct lazytlb_row *row)
 {
 	struct lazytlb_slot *s = &lazytlb_slots[i];
-	int cpu;
 
 	memset(row, 0, sizeof(*row));
 	row->id = s->id;
@@ -184,17 +309,7 @@ static void lazytlb_fill_row(u32 i, struct mm_struct *mm, u32 gen,
 	memcpy(row->comm, s->comm, sizeof(row->comm));
 	row->users = -1;
 	row->count = -1;
-	for_each_possible_cpu(cpu) {
-		struct lazytlb_counts *c = lazytlb_counts_of(cpu, i);
-		u64 grabs = READ_ONCE(c->grabs), drops = READ_ONCE(c->drops);
-
-		row->grabs += grabs;
-		row->drops += drops;
-		row->handovers += READ_ONCE(c->handovers);
-		row->xfers += READ_ONCE(c->xfers);
-		if (grabs || drops)
-			row->cpus++;
-	}
+	lazytlb_sum_rows(i, gen, claim, row);
 	row->held = lazytlb_held_now(s, mm, gen);
 	row->max_held = atomic_read(&s->max_held);
 	row->exits = atomic_read(&s->exits);
@@ -242,12 +357,19 @@ bool lazytlb_row_of_slot(u32 i, struct lazytlb_row *row)
 	struct mm_struct *mm;
 	unsigned long flags;
 	bool live;
+	u32 gen;
 
 	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
 	mm = s->key;
+	gen = s->gen;
 	live = lazytlb_is_mm(mm) && !s->dying;
-	if (live)
-		lazytlb_fill_row(i, mm, s->gen, row);
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+	if (!live)
+		return false;
+	/* O(CPUs) with IRQs on; kept only if the slot did not change. */
+	lazytlb_fill_row(i, mm, gen, false, row);
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	live = s->key == mm && s->gen == gen && !s->dying;
 	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 	/* Not under the table lock: task_lock() is a spinlock_t. */
 	if (live)
@@ -255,9 +377,12 @@ bool lazytlb_row_of_slot(u32 i, struct lazytlb_row *row)
 	return live;
 }
 
-/* Write a retired row to the ring; the caller holds the table lock. */
-static void lazytlb_ring_add(struct lazytlb_slot *s,
-			     const struct lazytlb_row *row)
+/*
+ * Write a retired row to the ring; the caller holds the table lock.
+ * Not inlined, so that bench-scale can time it (function_graph).
+ */
+static noinline void lazytlb_ring_add(struct lazytlb_slot *s,
+				      const struct lazytlb_row *row)
 {
 	lazytlb_ring[lazytlb_tbl.ring_head++ % lazytlb_retired_max] = *row;
 	if (row->targets) {
@@ -270,24 +395,26 @@ static void lazytlb_ring_add(struct lazytlb_slot *s,
 	smp_store_release(&s->key, LAZYTLB_TOMB);
 }
 
-/* Snapshot slot @i's final totals into @row and zero them. */
+/*
+ * Slot @i's final totals into @row, the CPUs' cached counts claimed. The
+ * slot is zeroed when it is claimed again, not here: a CPU whose mirror
+ * was late may still add to it.
+ */
 static void lazytlb_final_row(u32 i, struct mm_struct *mm, u32 gen,
 			      u64 teardown_ns, struct lazytlb_row *row)
 {
-	lazytlb_fill_row(i, mm, gen, row);
+	lazytlb_fill_row(i, mm, gen, true, row);
 	/* Freed: no user and no reference was left. */
 	row->users = 0;
 	row->count = 0;
 	row->teardown_ns = teardown_ns;
-	lazytlb_zero_counts(i);
-	lazytlb_zero_slot(&lazytlb_slots[i]);
 }
 
 /*
  * Retire slot @i (key @mm, generation @gen): its final totals go to the
- * ring. The slot leaves lookups first (LAZYTLB_RETIRING), so that its
- * counters, read and zeroed on every CPU outside the lock, cannot be
- * claimed meanwhile; the lock is held twice, each time for O(1) work.
+ * ring. The slot leaves lookups first (LAZYTLB_RETIRING), so that it
+ * cannot be claimed while the CPUs' cached counts are taken outside the
+ * lock; the lock is held twice, each time for O(1) work.
  */
 static void lazytlb_retire_slot(u32 i, struct mm_struct *mm, u32 gen,
 				u64 teardown_ns)
@@ -386,13 +513,14 @@ void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
 		goto out;
 	}
 	s = &lazytlb_slots[free];
+	lazytlb_zero_slot(s);
 	WRITE_ONCE(s->dying, false);
 	WRITE_ONCE(s->gen, s->gen + 1);
 	s->id = lazytlb_tbl.next_id++;
 	s->tgid = owner->tgid;
 	strscpy(s->comm, comm ? comm : owner->comm, sizeof(s->comm));
 	lazytlb_tbl.live++;
-	/* Counters were zeroed when the slot was retired or allocated. */
+	/* The slot is zeroed before its key shows. */
 	smp_store_release(&s->key, mm);
 	/* Pairs with lazytlb_insert_seq(): the key is seen first. */
 	smp_store_release(&lazytlb_tbl.inserts, lazytlb_tbl.inserts + 1);
@@ -443,23 +571,36 @@ void lazytlb_table_stats(struct lazytlb_table_stats *ts)
 	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 }
 
+/* Zero slots [@i, @end) under the lock; not inlined, for bench-scale. */
+static noinline void lazytlb_reset_batch(u32 i, u32 end)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
+	for (; i < end; i++)
+		lazytlb_zero_slot(&lazytlb_slots[i]);
+	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+}
+
 /*
- * Zero every count; the caller has quiesced the switch hooks. A batch of
- * slots per hold of the lock, so that IRQs are never off for long.
+ * Zero every count; the caller has quiesced the switch hooks. The CPUs'
+ * cache rows are dropped, then the slots zeroed a batch per hold of the
+ * lock, so that IRQs are never off for long.
  */
 void lazytlb_table_reset(void)
 {
 	unsigned long flags;
-	u32 i = 0, end;
+	int cpu, k;
+	u32 i;
 
-	while (i < lazytlb_size) {
-		end = min(i + LAZYTLB_RESET_BATCH, lazytlb_size);
-		raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
-		for (; i < end; i++) {
-			lazytlb_zero_counts(i);
-			lazytlb_zero_slot(&lazytlb_slots[i]);
-		}
-		raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
+	for_each_possible_cpu(cpu) {
+		struct lazytlb_cpu_rows *rows = per_cpu_ptr(lazytlb_rows, cpu);
+
+		for (k = 0; k <= LAZYTLB_CPU_ROWS; k++)
+			WRITE_ONCE(rows->e[k].slot, NULL);
+	}
+	for (i = 0; i < lazytlb_size; i += LAZYTLB_RESET_BATCH) {
+		lazytlb_reset_batch(i, min(i + LAZYTLB_RESET_BATCH, lazytlb_size));
 		cond_resched();
 	}
 	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
@@ -544,8 +685,9 @@ void lazytlb_populate(void)
 size_t lazytlb_table_bytes(void)
 {
 	return array_size(lazytlb_size, sizeof(*lazytlb_slots)) +
-	       array3_size(nr_cpu_ids, lazytlb_size, sizeof(*lazytlb_counts)) +
-	       array_size(lazytlb_retired_max, sizeof(*lazytlb_ring));
+	       array3_size(lazytlb_size, lazytlb_map_longs, sizeof(long)) +
+	       array_size(lazytlb_retired_max, sizeof(*lazytlb_ring)) +
+	       array_size(num_possible_cpus(), sizeof(struct lazytlb_cpu_rows));
 }
 
 int lazytlb_table_init(void)
@@ -553,12 +695,14 @@ int lazytlb_table_init(void)
 	u32 i;
 
 	lazytlb_size = lazytlb_max_mms;
+	lazytlb_map_longs = BITS_TO_LONGS(nr_cpu_ids);
 	lazytlb_slots = vzalloc(array_size(lazytlb_size, sizeof(*lazytlb_slots)));
-	lazytlb_counts = vzalloc(array3_size(nr_cpu_ids, lazytlb_size,
-					     sizeof(*lazytlb_counts)));
+	lazytlb_cpumaps = vzalloc(array3_size(lazytlb_size, lazytlb_map_longs,
+					      sizeof(long)));
 	lazytlb_ring = vzalloc(array_size(lazytlb_retired_max,
 					  sizeof(*lazytlb_ring)));
-	if (!lazytlb_slots || !lazytlb_counts || !lazytlb_ring) {
+	lazytlb_rows = alloc_percpu(struct lazytlb_cpu_rows);
+	if (!lazytlb_slots || !lazytlb_cpumaps || !lazytlb_ring || !lazytlb_rows) {
 		pr_err("cannot allocate a table of %u mms for %u CPUs\n",
 		       lazytlb_size, nr_cpu_ids);
 		lazytlb_table_free();
@@ -571,10 +715,12 @@ int lazytlb_table_init(void)
 
 void lazytlb_table_free(void)
 {
+	free_percpu(lazytlb_rows);
 	vfree(lazytlb_ring);
-	vfree(lazytlb_counts);
+	vfree(lazytlb_cpumaps);
 	vfree(lazytlb_slots);
+	lazytlb_rows = NULL;
 	lazytlb_ring = NULL;
-	lazytlb_counts = NULL;
+	lazytlb_cpumaps = NULL;
 	lazytlb_slots = NULL;
 }
