@@ -136,7 +136,6 @@ static inline bool lazytlb_state_tracked(const struct lazytlb_cpu_state *st)
 /* Per-CPU totals over all mms, tracked or not. */
 struct lazytlb_cpu {
 	struct lazytlb_cpu_state lazy;
-	struct lazytlb_slot *flushing;	/* handing a cached row back to it */
 	u64 switches;
 	u64 grabs;
 	u64 drops;
@@ -215,8 +214,7 @@ void lazytlb_dying(struct mm_struct *mm);
 void lazytlb_retire(u32 slot, u32 gen, u64 teardown_ns);
 void lazytlb_populate(void);
 void lazytlb_refresh_owners(void);
-struct lazytlb_counts *lazytlb_cpu_counts(struct lazytlb_cpu *pc, int cpu,
-					  u32 slot, u32 gen);
+struct lazytlb_counts *lazytlb_cpu_counts(int cpu, u32 slot, u32 gen);
 struct lazytlb_slot *lazytlb_cpu_held(int cpu, bool *holds);
 bool lazytlb_row_of_slot(u32 slot, struct lazytlb_row *row);
 u64 lazytlb_retired_first(void);

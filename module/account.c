@@ -113,7 +113,7 @@ static void lazytlb_track(struct lazytlb_cpu *pc, int cpu,
 		return;
 	}
 	gen = READ_ONCE(lazytlb_slots[i].gen);
-	st->counts = lazytlb_cpu_counts(pc, cpu, i, gen);
+	st->counts = lazytlb_cpu_counts(cpu, i, gen);
 	if (unlikely(!st->counts)) {
 		/* No cache row free this instant: untracked, look again. */
 		WRITE_ONCE(st->slot, NULL);

@@ -47,6 +47,7 @@
 
 struct lazytlb_cpu_rows {
 	struct lazytlb_cpu_row e[LAZYTLB_CPU_ROWS + 1];
+	struct lazytlb_slot *flushing;	/* handing a row back to it */
 };
 
 /* Read on every lookup, written only at load. */
@@ -140,18 +141,20 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
  * Hand cache row @e's counts back to its slot, unless a retire claims
  * them first; true if @e is free now. This CPU, IRQs off.
  */
-static bool lazytlb_evict(struct lazytlb_cpu *pc, struct lazytlb_cpu_row *e)
+static bool lazytlb_evict(struct lazytlb_cpu_rows *rows,
+			  struct lazytlb_cpu_row *e)
 {
-	struct lazytlb_slot *s = READ_ONCE(e->slot);
+	/* Acquire: a retire's reads of the row come before it frees it. */
+	struct lazytlb_slot *s = smp_load_acquire(&e->slot);
 
 	if (!s)
 		return true;
 	if (s == LAZYTLB_ROW_CLAIMED)
 		return false;
-	WRITE_ONCE(pc->flushing, s);
+	WRITE_ONCE(rows->flushing, s);
 	/*
 	 * Fully ordered: a retire that sees @e's slot change also sees
-	 * ->flushing, and waits for the totals below (lazytlb_claim_rows()).
+	 * ->flushing, and waits for the totals below (lazytlb_sum_rows()).
 	 */
 	if (cmpxchg(&e->slot, s, NULL) == s && e->gen == READ_ONCE(s->gen)) {
 		atomic64_add(e->c.grabs, &s->grabs);
@@ -159,38 +162,60 @@ static bool lazytlb_evict(struct lazytlb_cpu *pc, struct lazytlb_cpu_row *e)
 		atomic64_add(e->c.handovers, &s->handovers);
 		atomic64_add(e->c.xfers, &s->xfers);
 	}
-	/* Pairs with the acquire in lazytlb_claim_rows(). */
-	smp_store_release(&pc->flushing, NULL);
-	return !READ_ONCE(e->slot);
+	/* Pairs with the acquire in lazytlb_sum_rows(). */
+	smp_store_release(&rows->flushing, NULL);
+	/* Acquire, as above: a claimed row is free once it is read. */
+	return !smp_load_acquire(&e->slot);
+}
+
+static bool lazytlb_row_is(struct lazytlb_cpu_row *e, struct lazytlb_slot *s,
+			   u32 gen)
+{
+	return READ_ONCE(e->slot) == s && e->gen == gen;
 }
 
 /*
  * This CPU's cache row for slot @i at generation @gen, made if need be;
- * NULL if none can be had this instant (a retire is reading both the
- * mapped row and the spare). Called from the switch path, IRQs off.
+ * NULL if none can be had this instant. The row mapped by @i and the
+ * spare are two ways: a new row takes a free one, else the mapped one is
+ * handed back. Called from the switch path, IRQs off.
  */
-struct lazytlb_counts *lazytlb_cpu_counts(struct lazytlb_cpu *pc, int cpu,
-					  u32 i, u32 gen)
+struct lazytlb_counts *lazytlb_cpu_counts(int cpu, u32 i, u32 gen)
 {
 	struct lazytlb_cpu_rows *rows = this_cpu_ptr(lazytlb_rows);
 	struct lazytlb_cpu_row *e = &rows->e[i % LAZYTLB_CPU_ROWS];
+	struct lazytlb_cpu_row *spare = &rows->e[LAZYTLB_CPU_ROWS];
 	struct lazytlb_slot *s = &lazytlb_slots[i];
 
-	if (READ_ONCE(e->slot) == s && e->gen == gen)
+	if (lazytlb_row_is(e, s, gen))
 		return &e->c;
-	if (!lazytlb_evict(pc, e)) {
-		e = &rows->e[LAZYTLB_CPU_ROWS];
-		if (READ_ONCE(e->slot) == s && e->gen == gen)
-			return &e->c;
-		if (!lazytlb_evict(pc, e))
+	if (lazytlb_row_is(spare, s, gen))
+		return &spare->c;
+	if (READ_ONCE(e->slot) && !READ_ONCE(spare->slot)) {
+		e = spare;
+	} else if (!lazytlb_evict(rows, e)) {
+		e = spare;
+		if (!lazytlb_evict(rows, e))
 			return NULL;
 	}
 	e->gen = gen;
 	memset(&e->c, 0, sizeof(e->c));
-	/* Pairs with lazytlb_claim_rows(): a claimed row's counts are its own. */
-	smp_store_release(&e->slot, s);
+	/* A retire reads this CPU's rows only if its bit is set. */
 	if (!test_bit(cpu, lazytlb_cpumap(i)))
 		set_bit(cpu, lazytlb_cpumap(i));
+	/* Pairs with lazytlb_sum_rows(): the bit and zeroed counts first. */
+	smp_store_release(&e->slot, s);
+	/*
+	 * A retire that began meanwhile may have passed this CPU: it wrote
+	 * the key, then read the bitmap; we wrote the bitmap and the row,
+	 * then read the key. The full barriers on both sides make one see
+	 * the other; if it is us, the row must not outlive the retire.
+	 */
+	smp_mb();
+	if (!lazytlb_is_mm(READ_ONCE(s->key)) || READ_ONCE(s->gen) != gen) {
+		cmpxchg(&e->slot, s, NULL);
+		return NULL;
+	}
 	return &e->c;
 }
 
@@ -206,7 +231,8 @@ static void lazytlb_sum_rows(u32 i, u32 gen, bool claim,
 	struct lazytlb_slot *s = &lazytlb_slots[i];
 	int cpu, k;
 
-	for_each_possible_cpu(cpu) {
+	/* A CPU without its bit never had a row for this slot. */
+	for_each_set_bit(cpu, lazytlb_cpumap(i), nr_cpu_ids) {
 		struct lazytlb_cpu_rows *rows = per_cpu_ptr(lazytlb_rows, cpu);
 		unsigned int idx[2] = { i % LAZYTLB_CPU_ROWS, LAZYTLB_CPU_ROWS };
 
@@ -235,7 +261,7 @@ static void lazytlb_sum_rows(u32 i, u32 gen, bool claim,
 		 */
 		smp_mb();
 		/* Pairs with its release once the totals are added. */
-		while (smp_load_acquire(&per_cpu(lazytlb_cpu, cpu).flushing) == s)
+		while (smp_load_acquire(&rows->flushing) == s)
 			cpu_relax();
 	}
 	row->grabs += atomic64_read(&s->grabs);
@@ -431,6 +457,8 @@ static void lazytlb_retire_slot(u32 i, struct mm_struct *mm, u32 gen,
 	raw_spin_unlock_irqrestore(&lazytlb_tbl.lock, flags);
 	if (!mine)
 		return;
+	/* The key before the bitmap: pairs with lazytlb_cpu_counts(). */
+	smp_mb();
 
 	lazytlb_final_row(i, mm, gen, teardown_ns, &row);
 
@@ -492,6 +520,9 @@ void lazytlb_insert(struct mm_struct *mm, struct task_struct *owner,
 			 * old row: retire it here, O(CPUs) under the lock on
 			 * this rare path; the return then finds it gone.
 			 */
+			WRITE_ONCE(lazytlb_slots[i].key, LAZYTLB_RETIRING);
+			/* As in lazytlb_retire_slot(). */
+			smp_mb();
 			lazytlb_final_row(i, mm, lazytlb_slots[i].gen, 0, &row);
 			lazytlb_ring_add(&lazytlb_slots[i], &row);
 			key = LAZYTLB_TOMB;
@@ -596,8 +627,13 @@ void lazytlb_table_reset(void)
 	for_each_possible_cpu(cpu) {
 		struct lazytlb_cpu_rows *rows = per_cpu_ptr(lazytlb_rows, cpu);
 
-		for (k = 0; k <= LAZYTLB_CPU_ROWS; k++)
-			WRITE_ONCE(rows->e[k].slot, NULL);
+		for (k = 0; k <= LAZYTLB_CPU_ROWS; k++) {
+			struct lazytlb_slot *old = READ_ONCE(rows->e[k].slot);
+
+			/* A retire reading a row frees it itself. */
+			if (old != LAZYTLB_ROW_CLAIMED)
+				cmpxchg(&rows->e[k].slot, old, NULL);
+		}
 	}
 	for (i = 0; i < lazytlb_size; i += LAZYTLB_RESET_BATCH) {
 		lazytlb_reset_batch(i, min(i + LAZYTLB_RESET_BATCH, lazytlb_size));
