@@ -28,6 +28,20 @@ check "a bad max_mms names the parameter and the range in the log" \
 [ -d $D ] && not_ok "no debugfs directory after refused loads" ||
 	ok "no debugfs directory after refused loads"
 
+# --- memory: what the summary says the module took, against vmalloc -------
+vmalloc_kb() { awk '$1 == "VmallocUsed:" { print $2 }' /proc/meminfo; }
+v0=$(vmalloc_kb)
+check "insmod max_mms=65536" insmod ./lazytlb.ko max_mms=65536
+v1=$(vmalloc_kb)
+mb=$(summary memory_bytes)
+diag "max_mms=65536 on $NCPU CPUs: memory_bytes $mb, VmallocUsed +$((v1 - v0)) kB"
+# The table is vmalloc'ed; the module's own text and per-CPU rows are
+# not in memory_bytes' vmalloc share, hence the slack.
+check "memory_bytes agrees with VmallocUsed's growth within 1 MiB ($((mb / 1024)) kB, +$((v1 - v0)) kB)" \
+	test "${mb:-0}" -gt 0 -a $(((v1 - v0) - mb / 1024)) -le 1024 -a $((mb / 1024 - (v1 - v0))) -le 1024
+check "65536 rows take less than 16 MiB" test "${mb:-99999999}" -lt $((16 << 20))
+rmmod lazytlb
+
 # --- load ------------------------------------------------------------------
 check "insmod lazytlb.ko" insmod ./lazytlb.ko
 check "summary names its hooks" sh -c "grep -q '^hooks tracepoint:sched_switch,kprobe:wake_up_new_task,kprobe:begin_new_exec,kretprobe:__mmdrop' $D/summary"
