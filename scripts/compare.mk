@@ -11,6 +11,8 @@
 #   COMPARE_REPEATS      repeats                 (default 3)
 #   COMPARE_SECONDS      seconds per run         (default 1)
 #   COMPARE_WORKLOADS    workloads               (default: all four)
+#   COMPARE_PARAMS       lazytlb.ko parameters for the counting runs, the
+#                        same on every kernel (default: none, its defaults)
 #   COMPARE_SMP          guest CPUs              (default 4)
 #   COMPARE_ACCEL        vm-run -x: tcg, tcg1, icount or kvm (default: icount
 #                        for the companion kernels, so that ratios repeat;
@@ -45,6 +47,7 @@ COMPARE_THREADS ?= 1 2 4
 COMPARE_REPEATS ?= 3
 COMPARE_SECONDS ?= 1
 COMPARE_WORKLOADS ?= ctxsw_threads ctxsw_procs tlbflush exitstorm
+COMPARE_PARAMS ?=
 COMPARE_SMP ?= 4
 COMPARE_OUT ?= $(BUILD)/compare
 COMPARE_BINS := $(BUILD)/bin/pingpong $(BUILD)/bin/tlbflush $(BUILD)/bin/exitstorm
@@ -66,7 +69,7 @@ compare-bins: $(COMPARE_BINS)
 vm-compare: compare-bins $(COMPARE_KERNELS)
 	scripts/vm-compare -o $(COMPARE_OUT) -s $(COMPARE_SMP) -x $(COMPARE_ACCEL) \
 		-t "$(COMPARE_THREADS)" -r $(COMPARE_REPEATS) \
-		-d $(COMPARE_SECONDS) -w "$(COMPARE_WORKLOADS)" \
+		-d $(COMPARE_SECONDS) -w "$(COMPARE_WORKLOADS)" -p "$(COMPARE_PARAMS)" \
 		$(KERNEL_A):$(KDIR_A) $(KERNEL_B):$(KDIR_B)
 
 .DEFAULT_GOAL := $(compare_saved_goal)

@@ -3,7 +3,8 @@
 # The report half of lazytlb-compare (see there): POSIX awk (mawk, gawk,
 # busybox). Input: every line of every results file, as "FILE<TAB>LINE".
 # Variables: out (directory: report.md, data/*.dat, data/plots.gp),
-# fmt (png or svg), nfiles.
+# fmt (png or svg), nfiles, mixed (1: report kernels measured differently,
+# with a warning, instead of refusing them).
 # Writes the Markdown report and the gnuplot script; the caller runs it.
 
 function fail(msg) {
@@ -53,6 +54,14 @@ function singular(u) {
 	return u
 }
 
+# Note value v of field f for kernel k (each distinct value once, in order).
+function addval(k, f, v) {
+	if ((k, f, v) in vseen)
+		return
+	vseen[k, f, v] = 1
+	kval[k, f] = knv[k, f]++ ? kval[k, f] "/" v : v
+}
+
 function mode_rank(m) {
 	return m == "refcount" ? 0 : m == "shootdown" ? 1 : 2
 }
@@ -73,6 +82,8 @@ BEGIN {
 	what["tlbflush"] = "threads of one mm mapping, touching and unmapping (tlb_flush2-like)"
 	what["exitstorm"] = "short-lived processes, each with that many threads (exit storm)"
 	ncnt = split("atomics shootdowns shootdown_ipis shootdown_targets shootdown_held shootdown_ns left exits switches grabs drops", cnames, " ")
+	# How the module was used: every kernel must have been measured alike.
+	nsetup = split("timing max_mms retired_max shared_stats", setup, " ")
 	nk = 0
 	nw = 0
 	rows = 0
@@ -141,6 +152,21 @@ BEGIN {
 		kmissed[k] += v
 	else
 		kmissed_na[k] = 1
+	# "-": results of a lazytlb-compare that did not record it.
+	for (i = 1; i <= nsetup; i++)
+		addval(k, setup[i], get(setup[i]))
+	addval(k, "hooks", get("hooks"))
+	# The module's cost: the counting run's throughput over the timing run's.
+	v = get("loaded_throughput")
+	if (get("timing") == "unloaded" && isnum(v) && tp > 0) {
+		q = v / tp
+		kcost[k] += q
+		kcostn[k]++
+		if (!(k in kcostlo) || q < kcostlo[k])
+			kcostlo[k] = q
+		if (!(k in kcosthi) || q > kcosthi[k])
+			kcosthi[k] = q
+	}
 	rows++
 	c = k SUBSEP w SUBSEP t
 	cn[c]++
@@ -270,6 +296,33 @@ END {
 			T[w, j + 1] = t
 		}
 	}
+	# Kernels measured differently (timing with and without the module,
+	# other parameters, or not recorded on some) do not compare.
+	mix = ""
+	for (y = 1; y <= nsetup; y++) {
+		f = setup[y]
+		differ = 0
+		for (i = 1; i <= nk; i++)
+			if (knv[K[i], f] > 1 || kval[K[i], f] != kval[K[1], f])
+				differ = 1
+		if (!differ)
+			continue
+		s = f ":"
+		for (i = 1; i <= nk; i++)
+			s = s (i > 1 ? "," : "") " " L[i] " " kval[K[i], f]
+		mix = mix (mix == "" ? "" : "; ") s
+	}
+	if (mix != "" && !mixed)
+		fail("the kernels were not measured alike (" mix "; \"-\": not recorded, by an older lazytlb-compare): " \
+		     "their throughput would carry lazytlb.ko's cost on one and not the other, or another cost. " \
+		     "Run every kernel with the same lazytlb-compare and -p, all with or all without -L, " \
+		     "or pass --mixed to write the report anyway, with a warning")
+	# Throughput timed with the module loaded (or maybe: not recorded).
+	loaded = ""
+	for (i = 1; i <= nk; i++)
+		if (kval[K[i], "timing"] != "unloaded")
+			loaded = loaded (loaded == "" ? "" : ", ") L[i]
+
 	virt = ""
 	for (i = 1; i <= nk; i++)
 		if (kvirt[K[i]] != "none" && kvirt[K[i]] != "" && !(kvirt[K[i]] in vseen)) {
@@ -281,6 +334,16 @@ END {
 	printf "# lazytlb: lazy-TLB mode comparison\n\n" > md
 	printf "From %d results file(s), %d runs, by `lazytlb-compare report`.\n", nfiles, rows > md
 	printf "Kernel A is the baseline: every ratio is X/A.\n\n" > md
+	if (mix != "") {
+		printf "> **Warning: the kernels were not measured alike** (written with --mixed):\n" > md
+		printf "> %s (\"-\": not recorded).\n", mix > md
+		printf "> The throughput ratios may show lazytlb.ko's own cost, which is not the\n" > md
+		printf "> same on both modes, rather than the modes' difference.\n\n" > md
+	} else if (loaded != "") {
+		printf "> **Note**: the throughput of kernel(s) %s was timed with lazytlb.ko\n", loaded > md
+		printf "> loaded (or not recorded: an older lazytlb-compare did so): it includes\n" > md
+		printf "> the module's own cost, which is higher on shootdown kernels (more hooks).\n\n" > md
+	}
 	if (virt != "") {
 		printf "> **Emulated timings are not hardware timings; the counts are exact either way.**\n" > md
 		printf "> These results come from virtual machines (%s): read the throughput\n", virt > md
@@ -311,10 +374,31 @@ END {
 		printf "atomics of those kernels are approximate, not exact.\n" > md
 	}
 
+	printf "\n## lazytlb.ko\n\n" > md
+	printf "How the module was used on each kernel. timing: `unloaded`: the throughput\n" > md
+	printf "comes from a run without the module, the counts from a run with it right\n" > md
+	printf "after; `loaded`: the module was loaded during the timed runs (`run -L`);\n" > md
+	printf "`-`: not recorded (an older lazytlb-compare, which timed with it loaded).\n" > md
+	printf "with/without: throughput of the counting runs over that of the timing\n" > md
+	printf "runs, mean (min..max): what the module costs on that kernel, kept out of\n" > md
+	printf "the throughput. hooks: the probes it attached (its summary's `hooks`).\n\n" > md
+	printf "| | timing | max_mms | retired_max | shared_stats | with/without | hooks |\n" > md
+	printf "|---|---|---:|---:|---:|---|---|\n" > md
+	for (i = 1; i <= nk; i++) {
+		k = K[i]
+		cost = kcostn[k] ? sprintf("%.3f (%.3f..%.3f)", kcost[k] / kcostn[k], kcostlo[k], kcosthi[k]) : "-"
+		h = kval[k, "hooks"]
+		gsub(/;/, ", ", h)
+		printf("| %s | %s | %s | %s | %s | %s | %s |\n", L[i], kval[k, "timing"], kval[k, "max_mms"],
+		       kval[k, "retired_max"], kval[k, "shared_stats"], cost, h) > md
+	}
+
 	printf "\n## Throughput\n\n" > md
 	printf "Operations per second: mean over repeats (min..max). Ratio: mean X / mean A;\n" > md
 	printf "spread: min..max over repeats r of X_r / A_r (repeat r of every kernel ran\n" > md
 	printf "at the same place of the interleaved matrix).\n" > md
+	if (loaded == "")
+		printf "Timed without lazytlb.ko on every kernel.\n" > md
 	for (x = 1; x <= nw; x++) {
 		w = W[x]
 		printf "\n### %s: %s/s\n\n", w, wunit[w] > md
