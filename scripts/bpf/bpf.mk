@@ -4,7 +4,7 @@
 # benchmark. Included from the top Makefile; uses $(BUILD).
 #
 #   make bpf              build/bin/lazytlb-bpf (static: runs in the guest)
-#   make bench-overhead   A/B/C/D overhead table on the 6.12 guest
+#   make bench-overhead   overhead table (floor, lazytlb.ko, BPF, ftrace) on the 6.12 guest
 #
 # vmlinux.h is generated at build time from a kernel's BTF, never committed:
 # BPF_BTF_SRC is a kernel image (default: the Debian 6.12 image that
