@@ -18,6 +18,8 @@
 #ifndef _LAZYTLB_H
 #define _LAZYTLB_H
 
+#include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <linux/types.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -124,6 +126,14 @@ struct lazytlb_cpu_state {
 	u32 gen;
 	u32 epoch;			/* != lazytlb_epoch: unknown */
 	u32 miss_seq;			/* @last had no row at this insert count */
+	/*
+	 * The fast path's licence: while lazytlb_fast_seq is still @fast_seq,
+	 * the mirror is current (enabled, this epoch) and @fast_mm, if not
+	 * NULL, is @last, whose row was live and whose cache row @counts is
+	 * (while that cache row still names @slot) when the slow path left.
+	 */
+	u32 fast_seq;
+	struct mm_struct *fast_mm;
 };
 
 /* Is @st's mm still the one in its slot (not retired, not reused)? */
@@ -186,7 +196,23 @@ const char *lazytlb_mode_name(void);
 /* module/main.c: parameters and shared state */
 extern bool lazytlb_enabled;
 extern bool lazytlb_shared_stats;
+/* lazytlb_shared_stats for the switch hook's fast path: set at load. */
+DECLARE_STATIC_KEY_FALSE(lazytlb_shared_key);
 extern u32 lazytlb_epoch;
+extern atomic_t lazytlb_fast_seq;
+
+/*
+ * Take every CPU's fast path away until its next slow switch: after any
+ * change of enabled or the epoch. Not on fork or exit: this line is read
+ * on every switch. A retired mm's cache rows are claimed instead, which
+ * the fast path sees.
+ */
+static inline void lazytlb_fast_invalidate(void)
+{
+	/* The change is seen before the new count: pairs with the slow path. */
+	smp_mb__before_atomic();
+	atomic_inc(&lazytlb_fast_seq);
+}
 
 /*
  * The hot path's view of enabled and epoch: enabling publishes the new

@@ -69,17 +69,20 @@ static void lazytlb_count_cause(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 }
 
 /* The shared part: held, max_held and the cache-line transfer estimate. */
-static void lazytlb_touch(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
-			  struct lazytlb_counts *c, int cpu, int delta)
+static __always_inline void __lazytlb_touch(struct lazytlb_cpu *pc,
+					    struct lazytlb_slot *s,
+					    struct lazytlb_counts *c, int cpu,
+					    int delta)
 {
 	int last, held, max;
 
-	if (!lazytlb_shared_stats)
-		return;
 	held = atomic_add_return(delta, &s->held);
-	max = atomic_read(&s->max_held);
-	while (held > max && !atomic_try_cmpxchg(&s->max_held, &max, held))
-		;
+	if (delta > 0) {	/* a drop cannot raise it */
+		max = atomic_read(&s->max_held);
+		while (held > max &&
+		       !atomic_try_cmpxchg(&s->max_held, &max, held))
+			;
+	}
 	last = READ_ONCE(s->last_cpu);
 	if (last != cpu) {
 		if (last >= 0) {
@@ -88,6 +91,13 @@ static void lazytlb_touch(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
 		}
 		WRITE_ONCE(s->last_cpu, cpu);
 	}
+}
+
+static void lazytlb_touch(struct lazytlb_cpu *pc, struct lazytlb_slot *s,
+			  struct lazytlb_counts *c, int cpu, int delta)
+{
+	if (lazytlb_shared_stats)
+		__lazytlb_touch(pc, s, c, cpu, delta);
 }
 
 /* Find @mm's row for this CPU's mirror, unless it is known to have none. */
@@ -106,6 +116,7 @@ static void lazytlb_track(struct lazytlb_cpu *pc, int cpu,
 	}
 	seq = lazytlb_insert_seq();
 	i = lazytlb_lookup(mm);
+	st->fast_mm = NULL;		/* @counts changes: no fast path */
 	WRITE_ONCE(st->last, mm);
 	if (i == LAZYTLB_NO_SLOT) {
 		WRITE_ONCE(st->slot, NULL);
@@ -196,6 +207,7 @@ static inline bool lazytlb_adopted(struct lazytlb_cpu_state *st,
 	if (likely(st->epoch == epoch))
 		return true;
 	WRITE_ONCE(st->mm, t->mm ? NULL : t->active_mm);
+	st->fast_mm = NULL;
 	WRITE_ONCE(st->last, NULL);
 	WRITE_ONCE(st->slot, NULL);
 	WRITE_ONCE(st->epoch, epoch);
@@ -234,18 +246,32 @@ static inline void lazytlb_reconcile(struct lazytlb_cpu *pc, int cpu,
 	}
 }
 
-void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
-			  struct task_struct *next, unsigned int prev_state)
+/*
+ * Everything the fast path below does not take: a CPU seen for the first
+ * time since load, enable or reset, a mirror that disagrees with the task
+ * switching out, an mm whose row this CPU has not looked up (or that has
+ * none), any switch after a control change or a row's retirement. Leaves
+ * the licence for the next switch's fast path.
+ */
+static noinline notrace void
+lazytlb_switch_slow(void *data, bool preempt, struct task_struct *prev,
+		    struct task_struct *next)
 {
-	struct lazytlb_cpu *pc;
+	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
+	struct lazytlb_cpu_state *st = &pc->lazy;
+	u32 seq = atomic_read(&lazytlb_fast_seq);
 	int cpu;
 
+	/*
+	 * The count before what it licenses (pairs with the barrier in
+	 * lazytlb_fast_invalidate()): a change seen after it bumps it again.
+	 */
+	smp_rmb();
 	if (!lazytlb_on())
 		return;
 	cpu = smp_processor_id();
-	pc = this_cpu_ptr(&lazytlb_cpu);
 	pc->switches++;
-	if (lazytlb_adopted(&pc->lazy, prev))
+	if (lazytlb_adopted(st, prev))
 		lazytlb_reconcile(pc, cpu, prev);
 
 	if (prev->mm) {
@@ -256,6 +282,98 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	} else {
 		lazytlb_handover(pc);
 	}
+	st->fast_mm = st->last && lazytlb_state_tracked(st) ? st->last : NULL;
+	st->fast_seq = seq;
+}
+
+/* The shared stats of a fast grab, and of a fast drop. */
+static noinline notrace void lazytlb_fast_grab_touch(void)
+{
+	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
+
+	__lazytlb_touch(pc, pc->lazy.slot, pc->lazy.counts, smp_processor_id(), 1);
+}
+
+static noinline notrace void lazytlb_fast_drop_touch(void)
+{
+	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
+
+	__lazytlb_touch(pc, pc->lazy.slot, pc->lazy.counts, smp_processor_id(), -1);
+}
+
+/*
+ * The cache row of the fast path's counters still names its slot: the
+ * retire of the mm, which claims it, has not run (a new mm at a freed
+ * one's address retires the old row before it can run anywhere).
+ */
+static __always_inline bool lazytlb_fast_row(void)
+{
+	struct lazytlb_counts *c = __this_cpu_read(lazytlb_cpu.lazy.counts);
+
+	return READ_ONCE(container_of(c, struct lazytlb_cpu_row, c)->slot) ==
+	       __this_cpu_read(lazytlb_cpu.lazy.slot);
+}
+
+/*
+ * The fast path does exactly what the slow one would in the cases it
+ * takes, with one compare for "enabled, same epoch since this CPU last
+ * checked" (lazytlb_fast_seq), one for "@last's row was live and @counts
+ * its counters" (@fast_mm) and one for "no retire claimed them since"
+ * (lazytlb_fast_row()): the mirror agrees with
+ * @prev (a user task on a CPU that holds nothing; a kernel task whose
+ * active_mm is the one held) and the mm is @fast_mm. Then a grab, a drop
+ * or a handover is three per-CPU writes. A task with an mm has active_mm
+ * == mm (kthread_use_mm() and exec set both with IRQs off), so a grab
+ * needs no load of active_mm.
+ */
+notrace void lazytlb_sched_switch(void *data, bool preempt,
+				  struct task_struct *prev,
+				  struct task_struct *next,
+				  unsigned int prev_state)
+{
+	struct mm_struct *mm = prev->mm;
+
+	/* %gs-relative per-CPU accesses: no pointer to compute first. */
+	if (unlikely(__this_cpu_read(lazytlb_cpu.lazy.fast_seq) !=
+		     (u32)atomic_read(&lazytlb_fast_seq)))
+		goto slow;
+	if (mm) {
+		if (unlikely(__this_cpu_read(lazytlb_cpu.lazy.mm)))
+			goto slow;		/* reconcile ends it */
+		if (next->mm) {
+			__this_cpu_inc(lazytlb_cpu.switches);	/* user -> user */
+			return;
+		}
+		if (unlikely(mm != __this_cpu_read(lazytlb_cpu.lazy.fast_mm) ||
+			     !lazytlb_fast_row()))
+			goto slow;
+		__this_cpu_write(lazytlb_cpu.lazy.mm, mm);	/* grab */
+		__this_cpu_inc(lazytlb_cpu.switches);
+		__this_cpu_inc(lazytlb_cpu.grabs);
+		__this_cpu_read(lazytlb_cpu.lazy.counts)->grabs++;
+		if (static_branch_unlikely(&lazytlb_shared_key))
+			lazytlb_fast_grab_touch();
+		return;
+	}
+	mm = prev->active_mm;
+	if (unlikely(mm != __this_cpu_read(lazytlb_cpu.lazy.mm) ||
+		     mm != __this_cpu_read(lazytlb_cpu.lazy.fast_mm) ||
+		     !lazytlb_fast_row()))
+		goto slow;
+	__this_cpu_inc(lazytlb_cpu.switches);
+	if (next->mm) {
+		__this_cpu_write(lazytlb_cpu.lazy.mm, NULL);	/* drop */
+		__this_cpu_inc(lazytlb_cpu.drops);
+		__this_cpu_read(lazytlb_cpu.lazy.counts)->drops++;
+		if (static_branch_unlikely(&lazytlb_shared_key))
+			lazytlb_fast_drop_touch();
+	} else {
+		__this_cpu_inc(lazytlb_cpu.handovers);		/* handover */
+		__this_cpu_read(lazytlb_cpu.lazy.counts)->handovers++;
+	}
+	return;
+slow:
+	lazytlb_switch_slow(data, preempt, prev, next);
 }
 
 /*

@@ -18,7 +18,10 @@
 /* Read on every context switch; written only by the controls below. */
 bool lazytlb_enabled __read_mostly = true;
 bool lazytlb_shared_stats __read_mostly = true;
+DEFINE_STATIC_KEY_FALSE(lazytlb_shared_key);
 u32 lazytlb_epoch __read_mostly = 1;
+/* Written only on control changes: its own line. */
+atomic_t lazytlb_fast_seq ____cacheline_aligned_in_smp = ATOMIC_INIT(1);
 unsigned int lazytlb_max_mms __read_mostly = 1024;
 unsigned int lazytlb_retired_max __read_mostly = 1024;
 DEFINE_PER_CPU(struct lazytlb_cpu, lazytlb_cpu);
@@ -59,6 +62,7 @@ static int lazytlb_set_enabled(const char *val, const struct kernel_param *kp)
 	}
 	/* Pairs with lazytlb_on(): the epoch is seen before enabled. */
 	smp_store_release(&lazytlb_enabled, on);
+	lazytlb_fast_invalidate();
 	mutex_unlock(&lazytlb_control_mutex);
 	return 0;
 }
@@ -92,12 +96,14 @@ static int lazytlb_set_reset(const char *val, const struct kernel_param *kp)
 	}
 	was = lazytlb_on();
 	WRITE_ONCE(lazytlb_enabled, false);
+	lazytlb_fast_invalidate();
 	lazytlb_quiesce();
 	lazytlb_table_reset();
 	lazytlb_reset_cpus();
 	WRITE_ONCE(lazytlb_epoch, lazytlb_epoch + 1);
 	/* Pairs with lazytlb_on(): the epoch is seen before enabled. */
 	smp_store_release(&lazytlb_enabled, was);
+	lazytlb_fast_invalidate();
 	mutex_unlock(&lazytlb_control_mutex);
 	return 0;
 }
@@ -141,6 +147,8 @@ static int __init lazytlb_init(void)
 	ret = lazytlb_table_init();
 	if (ret)
 		return ret;
+	if (lazytlb_shared_stats)
+		static_branch_enable(&lazytlb_shared_key);
 	ret = lazytlb_hooks_register();
 	if (ret)
 		goto free_table;
