@@ -127,12 +127,11 @@ struct lazytlb_cpu_state {
 	u32 epoch;			/* != lazytlb_epoch: unknown */
 	u32 miss_seq;			/* @last had no row at this insert count */
 	/*
-	 * The fast path's licence: while lazytlb_fast_seq is still @fast_seq,
-	 * the mirror is current (enabled, this epoch) and @fast_mm, if not
-	 * NULL, is @last, whose row was live and whose cache row @counts is
-	 * (while that cache row still names @slot) when the slow path left.
+	 * The fast path's licence, NULL for none: the slow path left the
+	 * mirror current (enabled, this epoch) with @fast_mm == @last, whose
+	 * row was live and whose cache row @counts is (while that cache row
+	 * still names @slot). The enabled and reset controls clear it.
 	 */
-	u32 fast_seq;
 	struct mm_struct *fast_mm;
 };
 
@@ -199,20 +198,6 @@ extern bool lazytlb_shared_stats;
 /* lazytlb_shared_stats for the switch hook's fast path: set at load. */
 DECLARE_STATIC_KEY_FALSE(lazytlb_shared_key);
 extern u32 lazytlb_epoch;
-extern atomic_t lazytlb_fast_seq;
-
-/*
- * Take every CPU's fast path away until its next slow switch: after any
- * change of enabled or the epoch. Not on fork or exit: this line is read
- * on every switch. A retired mm's cache rows are claimed instead, which
- * the fast path sees.
- */
-static inline void lazytlb_fast_invalidate(void)
-{
-	/* The change is seen before the new count: pairs with the slow path. */
-	smp_mb__before_atomic();
-	atomic_inc(&lazytlb_fast_seq);
-}
 
 /*
  * The hot path's view of enabled and epoch: enabling publishes the new
@@ -268,6 +253,7 @@ void lazytlb_shoot(struct mm_struct *mm);
 void lazytlb_left(struct mm_struct *mm);
 void lazytlb_kthread_mm(struct mm_struct *mm);
 void lazytlb_cpu_dead(unsigned int cpu);
+void lazytlb_fast_clear(void);
 
 /* module/hooks.c */
 int lazytlb_hooks_register(void);

@@ -259,14 +259,8 @@ lazytlb_switch_slow(void *data, bool preempt, struct task_struct *prev,
 {
 	struct lazytlb_cpu *pc = this_cpu_ptr(&lazytlb_cpu);
 	struct lazytlb_cpu_state *st = &pc->lazy;
-	u32 seq = atomic_read(&lazytlb_fast_seq);
 	int cpu;
 
-	/*
-	 * The count before what it licenses (pairs with the barrier in
-	 * lazytlb_fast_invalidate()): a change seen after it bumps it again.
-	 */
-	smp_rmb();
 	if (!lazytlb_on())
 		return;
 	cpu = smp_processor_id();
@@ -283,7 +277,18 @@ lazytlb_switch_slow(void *data, bool preempt, struct task_struct *prev,
 		lazytlb_handover(pc);
 	}
 	st->fast_mm = st->last && lazytlb_state_tracked(st) ? st->last : NULL;
-	st->fast_seq = seq;
+}
+
+/*
+ * Take every CPU's fast path away until its next slow switch, once the
+ * hooks are quiesced and enabled is off: a disabled slow path grants none.
+ */
+void lazytlb_fast_clear(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(per_cpu(lazytlb_cpu, cpu).lazy.fast_mm, NULL);
 }
 
 /* The shared stats of a fast grab, and of a fast drop. */
@@ -316,9 +321,9 @@ static __always_inline bool lazytlb_fast_row(void)
 
 /*
  * The fast path does exactly what the slow one would in the cases it
- * takes, with one compare for "enabled, same epoch since this CPU last
- * checked" (lazytlb_fast_seq), one for "@last's row was live and @counts
- * its counters" (@fast_mm) and one for "no retire claimed them since"
+ * takes, with one compare for "enabled, same epoch, and @last's row was
+ * live with @counts its counters when this CPU last checked" (@fast_mm,
+ * which the controls clear) and one for "no retire claimed them since"
  * (lazytlb_fast_row()): the mirror agrees with
  * @prev (a user task on a CPU that holds nothing; a kernel task whose
  * active_mm is the one held) and the mm is @fast_mm. Then a grab, a drop
@@ -334,9 +339,6 @@ notrace void lazytlb_sched_switch(void *data, bool preempt,
 	struct mm_struct *mm = prev->mm;
 
 	/* %gs-relative per-CPU accesses: no pointer to compute first. */
-	if (unlikely(__this_cpu_read(lazytlb_cpu.lazy.fast_seq) !=
-		     (u32)atomic_read(&lazytlb_fast_seq)))
-		goto slow;
 	if (mm) {
 		if (unlikely(__this_cpu_read(lazytlb_cpu.lazy.mm)))
 			goto slow;		/* reconcile ends it */

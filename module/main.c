@@ -20,8 +20,6 @@ bool lazytlb_enabled __read_mostly = true;
 bool lazytlb_shared_stats __read_mostly = true;
 DEFINE_STATIC_KEY_FALSE(lazytlb_shared_key);
 u32 lazytlb_epoch __read_mostly = 1;
-/* Written only on control changes: its own line. */
-atomic_t lazytlb_fast_seq ____cacheline_aligned_in_smp = ATOMIC_INIT(1);
 unsigned int lazytlb_max_mms __read_mostly = 1024;
 unsigned int lazytlb_retired_max __read_mostly = 1024;
 DEFINE_PER_CPU(struct lazytlb_cpu, lazytlb_cpu);
@@ -51,6 +49,11 @@ static int lazytlb_set_enabled(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	}
 	mutex_lock(&lazytlb_control_mutex);
+	if (lazytlb_loaded && !on && lazytlb_on()) {
+		WRITE_ONCE(lazytlb_enabled, false);
+		lazytlb_quiesce();
+		lazytlb_fast_clear();
+	}
 	if (lazytlb_loaded && on && !lazytlb_on()) {
 		/*
 		 * References changed unseen while disabled: every CPU adopts
@@ -62,7 +65,6 @@ static int lazytlb_set_enabled(const char *val, const struct kernel_param *kp)
 	}
 	/* Pairs with lazytlb_on(): the epoch is seen before enabled. */
 	smp_store_release(&lazytlb_enabled, on);
-	lazytlb_fast_invalidate();
 	mutex_unlock(&lazytlb_control_mutex);
 	return 0;
 }
@@ -96,14 +98,13 @@ static int lazytlb_set_reset(const char *val, const struct kernel_param *kp)
 	}
 	was = lazytlb_on();
 	WRITE_ONCE(lazytlb_enabled, false);
-	lazytlb_fast_invalidate();
 	lazytlb_quiesce();
+	lazytlb_fast_clear();
 	lazytlb_table_reset();
 	lazytlb_reset_cpus();
 	WRITE_ONCE(lazytlb_epoch, lazytlb_epoch + 1);
 	/* Pairs with lazytlb_on(): the epoch is seen before enabled. */
 	smp_store_release(&lazytlb_enabled, was);
-	lazytlb_fast_invalidate();
 	mutex_unlock(&lazytlb_control_mutex);
 	return 0;
 }

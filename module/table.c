@@ -639,7 +639,6 @@ void lazytlb_table_reset(void)
 		lazytlb_reset_batch(i, min(i + LAZYTLB_RESET_BATCH, lazytlb_size));
 		cond_resched();
 	}
-	lazytlb_fast_invalidate();
 	raw_spin_lock_irqsave(&lazytlb_tbl.lock, flags);
 	lazytlb_tbl.ring_head = 0;
 	lazytlb_tbl.overflow = 0;
