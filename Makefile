@@ -67,5 +67,6 @@ kernel:
 demo: setup
 	scripts/demo
 
-check: setup
+check:
+	scripts/setup -k
 	tests/check
