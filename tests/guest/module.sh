@@ -119,7 +119,7 @@ echo 0 >$T/events/sched/sched_process_fork/enable
 echo 0 >$T/events/sched/sched_process_exit/enable
 lost=$(awk '/overrun:/ { s += $2 } END { print s + 0 }' $T/per_cpu/cpu*/stats)
 check "trace buffer lost nothing (overrun $lost)" test "$lost" -eq 0
-awk -v COMM=pingpong -v KTHREADS="$kthreads" -v EXIT_AFTER_MM=$exit_after_mm \
+awk -v COMM=pingpong -v KTHREADS="$kthreads" -v EXIT_AFTER_MM="$exit_after_mm" \
 	-f lib/lazy-from-trace.awk $T/trace >/tmp/replay
 diag "ftrace replay: $(head -n 1 /tmp/replay)"
 R=$D/retired
