@@ -4,6 +4,8 @@
 #   make                      module for the running kernel
 #   make KERNELRELEASE=x.y.z  ... for another installed kernel (or KDIR=)
 #   make check                the test suite (see README.md)
+#   make check-sid            the module and BPF suites on sid's newest kernel (opt-in)
+#   make deb                  lazytlb-dkms and lazytlb-tools .debs in build/deb/
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -16,7 +18,7 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/bin/%,$(wildcard tests/work
 TOOLS := $(BUILD)/bin/lazytlb-stat
 
 .PHONY: all modules clean load unload dkms-install dkms-uninstall tools \
-	workloads setup demo check kernel bench-scale
+	workloads setup demo check check-sid deb kernel bench-scale
 
 all: modules
 
@@ -71,5 +73,16 @@ bench-scale: workloads
 demo: setup
 	scripts/demo
 
-check: setup
+check:
+	scripts/setup -k
 	tests/check
+
+# sid's kernel moves: never part of make check.
+# A sid whose packages cannot be had fails its rows (KSID_ERROR).
+check-sid:
+	scripts/setup -k
+	scripts/build/chroot sid || true
+	LAZYTLB_KERNELS=KSID tests/check 10-module bpf-agree
+
+deb:
+	scripts/build/deb $(VERSION)

@@ -20,6 +20,8 @@ BPF_BTF_SRC ?= $(BUILD)/kernels/$(BPF_KVER)/vmlinuz
 BPF_OUT := $(BUILD)/bpf
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_LIBS := -lbpf -lelf -lz -lzstd
+# Static by default: the binary is copied into busybox guests. Packages link it dynamically.
+BPF_STATIC ?= -static
 
 .PHONY: bpf bench-overhead
 
@@ -41,7 +43,7 @@ $(BPF_OUT)/lazytlb.skel.h: $(BPF_OUT)/lazytlb.bpf.o
 $(BUILD)/bin/lazytlb-bpf: scripts/bpf/lazytlb-bpf.c scripts/bpf/lazytlb.h $(BPF_OUT)/lazytlb.skel.h
 	@mkdir -p $(dir $@)
 	$(BPF_CC) -O2 -Wall -Wextra -Wno-missing-field-initializers -Wno-unused-parameter \
-		-I$(BPF_OUT) -Iscripts/bpf -o $@ $< -static $(BPF_LIBS)
+		-I$(BPF_OUT) -Iscripts/bpf -o $@ $< $(BPF_STATIC) $(BPF_LIBS)
 
 bench-overhead: workloads bpf
 	scripts/bench-overhead

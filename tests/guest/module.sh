@@ -105,6 +105,16 @@ echo >$T/trace
 echo 8192 >$T/buffer_size_kb
 echo 1 >$T/events/sched/sched_switch/enable
 echo 1 >$T/events/sched/sched_process_fork/enable
+echo 1 >$T/events/sched/sched_process_exit/enable
+# Where sched_process_exit fires, from what the kernel says about it: 7.x
+# moved it before exit_mm() and gave it a group_dead field; 6.x fires it
+# just after exit_mm(). The replay places exit_mm() accordingly.
+exit_after_mm=$(exit_after_mm $T/events/sched/sched_process_exit/format)
+if [ "$exit_after_mm" = 0 ]; then
+	diag "sched_process_exit has group_dead: it fires before exit_mm()"
+else
+	diag "sched_process_exit has no group_dead: it fires after exit_mm()"
+fi
 cat $D/cpus >/tmp/cpus0
 echo 1 >$T/tracing_on
 ./pingpong -p "$((NCPU / 2))" -n 3000 -q >/tmp/pp.out
@@ -116,10 +126,11 @@ echo 0 >$T/tracing_on
 cat $D/cpus >/tmp/cpus1
 echo 0 >$T/events/sched/sched_switch/enable
 echo 0 >$T/events/sched/sched_process_fork/enable
+echo 0 >$T/events/sched/sched_process_exit/enable
 lost=$(awk '/overrun:/ { s += $2 } END { print s + 0 }' $T/per_cpu/cpu*/stats)
 check "trace buffer lost nothing (overrun $lost)" test "$lost" -eq 0
-awk -v COMM=pingpong -v KTHREADS="$kthreads" -f lib/lazy-from-trace.awk \
-	$T/trace >/tmp/replay
+awk -v COMM=pingpong -v KTHREADS="$kthreads" -v EXIT_AFTER_MM="$exit_after_mm" \
+	-f lib/lazy-from-trace.awk $T/trace >/tmp/replay
 diag "ftrace replay: $(head -n 1 /tmp/replay)"
 R=$D/retired
 diag "module row:   $(awk -v t="$pid" '$2 == t && $3 == "pingpong"' $R)"
@@ -139,6 +150,8 @@ check "drops agree with ftrace (module $rd, ftrace $td, tolerance $tol)" within 
 check "handovers agree with ftrace (module $rh, ftrace $th, tolerance $tol)" within "$rh" "$th"
 check "exits: one per thread, $((NCPU / 2 * 2 + 1)) (module $rx, ftrace $tx)" \
 	test "$rx" = "$((NCPU / 2 * 2 + 1))" -a "$tx" = "$rx"
+ee=$(awk '$1 == "exit_events" { print $2 }' /tmp/replay)
+check "sched_process_exit: one per thread ($ee)" test "$ee" = "$rx"
 check "retired mm holds nothing: grabs == drops ($rg, $rd)" test "$rg" = "$rd"
 ra=$(field $R tgid "$pid" atomics pingpong)
 check "refcount: atomics == grabs + drops ($ra)" test "$ra" = "$((rg + rd))"

@@ -1,50 +1,49 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lazytlb.ko and lazytlb-bpf agree (tests/guest/bpf-agree.sh), on Debian
-# 6.12 and 6.1 guests with 4 vCPUs. Builds what it needs; prints TAP: the
-# guest's lines, renumbered and prefixed with the kernel, and one line per
-# kernel for a clean console (no WARNING/BUG/Oops/KASAN/lockdep) and a
-# clean end.
+# lazytlb.ko and lazytlb-bpf agree (tests/guest/bpf-agree.sh), on every
+# Debian kernel of the matrix (scripts/build/matrix, or $LAZYTLB_KERNELS)
+# with 4 vCPUs. lazytlb-bpf is built once, CO-RE, and the same binary runs
+# on every kernel; lazytlb.ko is built per kernel with its release's own
+# toolchain. Prints TAP: the guest's lines, prefixed with the kernel, and
+# one line per kernel for a clean console and a clean end.
 #
-#   tests/host/bpf-agree.t [KERNEL_RELEASE...]   (default: $K612 $K61)
+#   tests/host/bpf-agree.t [VAR...]   (default: the matrix, e.g. K73 K612)
 set -euo pipefail
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-
-if [ ! -f build/kernels.env ]; then
-	not_ok "build/kernels.env exists (run scripts/setup)"
-	exit 1
-fi
-. build/kernels.env
-kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || kernels=("$K612" "$K61")
+. "$(dirname "$0")/../lib/host.sh"
+cd "$TOP"
+load_kernels
+[ $# -gt 0 ] && LAZYTLB_KERNELS="$*"
 
 log=build/logs/bpf-agree
 mkdir -p "$log"
 
-# The lead's Makefile includes scripts/bpf/bpf.mk; until then, add it here.
-mk=(make -s -C "$top")
-grep -q 'scripts/bpf/bpf.mk' Makefile || mk+=(-f Makefile -f scripts/bpf/bpf.mk)
-if nice -n 10 "${mk[@]}" workloads bpf >"$log/build.log" 2>&1; then
+if nice -n 10 make -s -C "$TOP" workloads bpf >"$log/build.log" 2>&1; then
 	ok "build pingpong and lazytlb-bpf"
 else
 	not_ok "build pingpong and lazytlb-bpf (see $log/build.log)"
 	sed 's/^/# /' "$log/build.log" | tail -n 20
 	exit 1
 fi
+bpf_sum=$(sha256sum build/bin/lazytlb-bpf | cut -c1-16)
+diag "lazytlb-bpf $bpf_sum: one binary for every kernel"
 
-for k in "${kernels[@]}"; do
+for var in $(matrix_vars); do
+	if ! matrix_row "$var"; then
+		not_ok "$var: kernel packages available ($kwhy)"
+		continue
+	fi
+	k=$krel
 	ko=build/ko/$k
-	if nice -n 10 scripts/build-module "/lib/modules/$k/build" "$ko" \
-	     >"$log/module-$k.log" 2>&1; then
-		ok "$k: build lazytlb.ko"
+	if build_ko "$k" "$kroot" "$ko" >"$log/module-$k.log" 2>&1; then
+		ok "$k: build lazytlb.ko${kroot:+ (in the $kroot chroot)}"
 	else
 		not_ok "$k: build lazytlb.ko (see $log/module-$k.log)"
+		continue
+	fi
+	if ! grep -q '^CONFIG_DEBUG_INFO_BTF=y' "build/kernels/$k/config"; then
+		# Every Debian kernel of the matrix has BTF: one without is news.
+		not_ok "$k: CONFIG_DEBUG_INFO_BTF=y (lazytlb-bpf needs BTF)"
 		continue
 	fi
 	out=$log/$k
@@ -84,4 +83,6 @@ for k in "${kernels[@]}"; do
 		printf '%s\n' "$bad" | sed 's/^/# /'
 	fi
 done
-[ $failed -eq 0 ]
+now=$(sha256sum build/bin/lazytlb-bpf | cut -c1-16)
+check "lazytlb-bpf was not rebuilt for any kernel ($bpf_sum, $now)" test "$now" = "$bpf_sum"
+tap_done

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Helpers for the host-side tests (tests/host/*.t, bash). Sourced.
 set -uo pipefail
 
@@ -8,14 +9,62 @@ BUILD=$TOP/build
 # shellcheck source=../guest/lib/tap.sh
 . "$TOP/tests/guest/lib/tap.sh"
 
-# The two Debian kernels scripts/setup unpacked.
+# The matrix kernels scripts/setup found (build/kernels.env), and the
+# opt-in ones scripts/build/chroot made (build/chroots/*.env, e.g. sid).
 load_kernels() {
+	local f
 	if [ ! -f "$BUILD/kernels.env" ]; then
 		not_ok "build/kernels.env exists (run scripts/setup)"
 		exit 1
 	fi
 	# shellcheck source=/dev/null
 	. "$BUILD/kernels.env"
+	for f in "$BUILD"/chroots/*.env; do
+		# shellcheck source=/dev/null
+		[ -f "$f" ] && . "$f"
+	done
+	return 0
+}
+
+# matrix_vars: the kernels a suite runs on, as VARs of scripts/build/matrix:
+# $LAZYTLB_KERNELS if set (e.g. "KSID" for make check-sid, "K73 K612"),
+# else every kernel that is not opt-in.
+matrix_vars() {
+	if [ -n "${LAZYTLB_KERNELS:-}" ]; then
+		# shellcheck disable=SC2086 # a list of words
+		printf '%s\n' $LAZYTLB_KERNELS
+	else
+		awk '$1 == "kernel" && $6 != "optin" { print $2 }' "$TOP/scripts/build/matrix"
+	fi
+}
+
+# matrix_row VAR: sets krel (the release), kroot (its chroot, "" for this
+# machine) and kwhy (why it is not there, "" if it is). A kernel that is
+# not there is an error of its row, never a skip.
+matrix_row() {
+	local r=${1}_ROOT e=${1}_ERROR
+	# shellcheck disable=SC2034 # for the caller
+	krel=${!1:-} kroot=${!r:-} kwhy=${!e:-}
+	if [ -z "$krel" ] && [ -z "$kwhy" ]; then
+		kwhy="$1 is not in build/kernels.env: run scripts/setup"
+		grep -q "^kernel $1 .* optin" "$TOP/scripts/build/matrix" &&
+			kwhy="$1 is not in build/chroots/*.env: run scripts/build/chroot for it"
+	fi
+	[ -z "$kwhy" ] && [ ! -f "$BUILD/kernels/$krel/vmlinuz" ] &&
+		kwhy="no $BUILD/kernels/$krel/vmlinuz: run scripts/setup"
+	[ -z "$kwhy" ]
+}
+
+# build_ko RELEASE ROOT OUTDIR [make args...]: lazytlb.ko for a matrix
+# kernel, with its own release's toolchain (a chroot) or this machine's.
+build_ko() {
+	local rel=$1 root=$2 out=$3
+	shift 3
+	if [ -n "$root" ]; then
+		nice -n 10 "$TOP/scripts/build/chroot-module" "$root" "$rel" "$out" "$@"
+	else
+		nice -n 10 "$TOP/scripts/build-module" "/lib/modules/$rel/build" "$out" "$@"
+	fi
 }
 
 # Kernel log lines that mean trouble, from a vm-run console file.

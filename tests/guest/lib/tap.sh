@@ -84,3 +84,11 @@ stop_quiet() {
 	wait "$quiet_job" 2>/dev/null
 	taskset -p "$(printf %x $(((1 << NCPU) - 1)))" $$ >/dev/null
 }
+
+# exit_after_mm FORMAT: 1 if the sched_process_exit tracepoint whose tracefs
+# format file is FORMAT fires after exit_mm() (6.x: no group_dead field), 0
+# if before (7.x: trace_sched_process_exit(tsk, group_dead) moved ahead of
+# exit_mm()). Decided from what the running kernel says, not its version.
+exit_after_mm() {
+	if grep -q 'field:.* group_dead;' "$1"; then echo 0; else echo 1; fi
+}
