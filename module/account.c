@@ -250,8 +250,9 @@ static inline void lazytlb_reconcile(struct lazytlb_cpu *pc, int cpu,
  * Everything the fast path below does not take: a CPU seen for the first
  * time since load, enable or reset, a mirror that disagrees with the task
  * switching out, an mm whose row this CPU has not looked up (or that has
- * none), any switch after a control change or a row's retirement. Leaves
- * the licence for the next switch's fast path.
+ * none), the first switch after a control change or after a retire took
+ * this CPU's cache row. Leaves the licence for the next switch's fast
+ * path.
  */
 static noinline notrace void
 lazytlb_switch_slow(void *data, bool preempt, struct task_struct *prev,
