@@ -35,7 +35,7 @@ for var in $(matrix_vars); do
 		continue
 	fi
 	# W=1 and sparse (C=1) say nothing about our code.
-	if grep -E 'warning:|error:' "$ko/build.log" | grep -v '^/usr/src' >"$ko/warnings"; then
+	if our_warnings "$ko/build.log" "$ko/warnings"; then
 		not_ok "$k: W=1 and sparse are clean"
 		sed 's/^/# /' "$ko/warnings" | head -n 30
 	elif grep -q 'sparse is not available' "$ko/build.log"; then

@@ -18,7 +18,7 @@ for k in "$K61" "$K612"; do
 		sed 's/^/# /' "$out/build.log" | tail -n 30
 		continue
 	fi
-	if grep -E 'warning:|error:' "$out/build.log" | grep -v '^/usr/src' >"$out/warnings"; then
+	if our_warnings "$out/build.log" "$out/warnings"; then
 		not_ok "$k: lazytlb_floor.ko: W=1 and sparse are clean"
 		sed 's/^/# /' "$out/warnings" | head -n 30
 	else

@@ -67,6 +67,13 @@ build_ko() {
 	fi
 }
 
+# our_warnings BUILD_LOG OUT: the warnings and errors a W=1/C=1 build
+# printed about our code (not about the kernel's own headers) into OUT;
+# true if there are any.
+our_warnings() {
+	grep -E 'warning:|error:' "$1" | grep -v '^/usr/src' >"$2"
+}
+
 # Kernel log lines that mean trouble, from a vm-run console file.
 console_bad() {
 	grep -aE 'WARNING:|BUG:|Oops|KASAN|general protection|possible (recursive|circular|irq) lock|INFO: task .* blocked|RCU stall|refcount_t:|Kernel panic|Call Trace' "$1"
