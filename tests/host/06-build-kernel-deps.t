@@ -17,14 +17,14 @@ STUB
 chmod +x "$tmp/dpkg-query"
 
 rc=0
-MISSING=debhelper PATH=$tmp:$PATH timeout 60 "$TOP/scripts/build-kernel" \
+MISSING=debhelper PATH=$tmp:$PATH timeout 60 "$TOP/scripts/build-kernel" CHROOT=none \
 	MODE=refcount FLAVOR=full STEP=config >"$tmp/out" 2>&1 || rc=$?
 check "FLAVOR=full without debhelper stops (status $rc)" test "$rc" -ne 0
 check "... naming the package: $(grep -o 'needs packages.*' "$tmp/out" | head -n 1)" \
 	grep -q 'not installed: debhelper (apt-get install debhelper)' "$tmp/out"
 check "... before it does anything" sh -c "! grep -q 'generating\\|unpacking\\|patch' '$tmp/out'"
 rc=0
-MISSING=bison PATH=$tmp:$PATH timeout 60 "$TOP/scripts/build-kernel" \
+MISSING=bison PATH=$tmp:$PATH timeout 60 "$TOP/scripts/build-kernel" CHROOT=none \
 	MODE=refcount FLAVOR=vm STEP=config >"$tmp/out.vm" 2>&1 || rc=$?
 check "FLAVOR=vm without bison stops too, naming it (status $rc)" \
 	sh -c "[ $rc -ne 0 ] && grep -q 'FLAVOR=vm needs packages that are not installed: bison ' '$tmp/out.vm'"
