@@ -18,6 +18,10 @@
 #                        for the companion kernels, so that ratios repeat;
 #                        tcg for Debian's kernels)
 #   COMPARE_OUT          output directory        (default build/compare)
+#   COMPARE_NOFLUSH      yes: also boot A and B with lazytlb_test_noflush_lazy
+#                        (companion kernels only), so that lazy CPUs stay on
+#                        exiting mms and shootdown IPIs really happen
+#                        (default: yes for the companion kernels)
 #
 # Default kernels: the vm-flavor companion kernels of both modes, built
 # with scripts/build-kernel MODE=refcount|shootdown FLAVOR=vm if needed.
@@ -50,6 +54,10 @@ COMPARE_WORKLOADS ?= ctxsw_threads ctxsw_procs tlbflush exitstorm
 COMPARE_PARAMS ?=
 COMPARE_SMP ?= 4
 COMPARE_OUT ?= $(BUILD)/compare
+COMPARE_NOFLUSH ?= $(if $(strip $(COMPARE_KERNELS)),yes,no)
+COMPARE_NOFLUSH_RUNS := $(if $(filter yes,$(COMPARE_NOFLUSH)),\
+	$(KERNEL_A):$(KDIR_A):lazytlb_test_noflush_lazy \
+	$(KERNEL_B):$(KDIR_B):lazytlb_test_noflush_lazy)
 COMPARE_BINS := $(BUILD)/bin/pingpong $(BUILD)/bin/tlbflush $(BUILD)/bin/exitstorm
 
 .PHONY: vm-compare compare-bins companion-vm-refcount companion-vm-shootdown
@@ -70,6 +78,6 @@ vm-compare: compare-bins $(COMPARE_KERNELS)
 	scripts/vm-compare -o $(COMPARE_OUT) -s $(COMPARE_SMP) -x $(COMPARE_ACCEL) \
 		-t "$(COMPARE_THREADS)" -r $(COMPARE_REPEATS) \
 		-d $(COMPARE_SECONDS) -w "$(COMPARE_WORKLOADS)" -p "$(COMPARE_PARAMS)" \
-		$(KERNEL_A):$(KDIR_A) $(KERNEL_B):$(KDIR_B)
+		$(KERNEL_A):$(KDIR_A) $(KERNEL_B):$(KDIR_B) $(COMPARE_NOFLUSH_RUNS)
 
 .DEFAULT_GOAL := $(compare_saved_goal)

@@ -20,6 +20,9 @@
  *    where lazy TLB shootdown happens.
  *  - switch: C pairs of processes ping-pong one byte over pipes, so CPUs
  *    switch between mms and between user tasks and idle all the time.
+ *  - exec: E processes each fork children whose second thread calls
+ *    execve() (of this program with -X, which exits at once): exec_mmap()
+ *    from a thread, after de_thread() has killed the other one.
  *
  * Prints one summary line; exits non-zero if any part failed.
  */
@@ -45,6 +48,7 @@ struct params {
 	unsigned int forkers;
 	unsigned int child_threads;
 	unsigned int switch_pairs;
+	unsigned int execers;
 	size_t region;			/* bytes */
 	size_t stride;			/* bytes */
 };
@@ -56,6 +60,7 @@ struct shared {
 	atomic_ulong sleeps;
 	atomic_ulong forks;
 	atomic_ulong switches;
+	atomic_ulong execs;
 	atomic_ulong failures;
 };
 
@@ -67,6 +72,7 @@ static struct params p = {
 	.forkers = 2,
 	.child_threads = 2,
 	.switch_pairs = 1,
+	.execers = 0,
 	.region = 64UL << 20,
 	.stride = 256UL << 10,
 };
@@ -239,15 +245,64 @@ static void switcher(void)
 	_exit(0);
 }
 
+static char *self_exe;
+
+static void *exec_thread(void *arg)
+{
+	char *argv[] = { "lazy_stress", "-X", NULL };
+
+	(void)arg;
+	execv(self_exe, argv);
+	return (void *)1;
+}
+
+/* The child: a second thread execs; this one waits for de_thread(). */
+static int exec_child(void)
+{
+	pthread_t tid;
+	void *res;
+
+	if (pthread_create(&tid, NULL, exec_thread, NULL))
+		return 2;
+	pthread_join(tid, &res);
+	return 3;	/* execv() failed */
+}
+
+static void execer(void)
+{
+	while (!stopping()) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid < 0) {
+			fail("fork");
+			sleep_us(1000);
+			continue;
+		}
+		if (pid == 0)
+			_exit(exec_child());
+		if (waitpid(pid, &status, 0) != pid) {
+			fail("waitpid");
+			continue;
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			errno = 0;
+			fail("exec from a thread");
+		}
+		atomic_fetch_add(&sh->execs, 1);
+	}
+	_exit(0);
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-d seconds] [-i iterations] [-u unmap-threads] [-s sleep-threads]\n"
 		"       [-f forkers] [-k threads-per-child] [-c switch-pairs]\n"
-		"       [-m region-MiB] [-S stride-KiB]\n"
-		"defaults: -d %u -i %lu (0: until the end) -u %u -s %u -f %u -k %u -c %u -m %zu -S %zu\n",
+		"       [-e execers] [-m region-MiB] [-S stride-KiB]\n"
+		"defaults: -d %u -i %lu (0: until the end) -u %u -s %u -f %u -k %u -c %u -e %u -m %zu -S %zu\n",
 		argv0, p.duration, p.iterations, p.unmappers, p.sleepers, p.forkers,
-		p.child_threads, p.switch_pairs, p.region >> 20, p.stride >> 10);
+		p.child_threads, p.switch_pairs, p.execers, p.region >> 20, p.stride >> 10);
 	exit(2);
 }
 
@@ -272,7 +327,13 @@ int main(int argc, char **argv)
 	double secs;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:i:u:s:f:k:c:m:S:h")) != -1) {
+	/* The image an exec load's thread runs: nothing. */
+	if (argc == 2 && !strcmp(argv[1], "-X"))
+		return 0;
+	self_exe = realpath("/proc/self/exe", NULL);
+	if (!self_exe)
+		self_exe = "/proc/self/exe";
+	while ((opt = getopt(argc, argv, "d:i:u:s:f:k:c:e:m:S:h")) != -1) {
 		switch (opt) {
 		case 'd': p.duration = num(optarg, argv[0]); break;
 		case 'i': p.iterations = num(optarg, argv[0]); break;
@@ -281,6 +342,7 @@ int main(int argc, char **argv)
 		case 'f': p.forkers = num(optarg, argv[0]); break;
 		case 'k': p.child_threads = num(optarg, argv[0]); break;
 		case 'c': p.switch_pairs = num(optarg, argv[0]); break;
+		case 'e': p.execers = num(optarg, argv[0]); break;
 		case 'm': p.region = num(optarg, argv[0]) << 20; break;
 		case 'S': p.stride = num(optarg, argv[0]) << 10; break;
 		default: usage(argv[0]);
@@ -297,8 +359,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* Processes first: fork() before this process has threads. */
-	pids = calloc(p.forkers + p.switch_pairs + 1, sizeof(*pids));
-	for (i = 0; i < p.forkers + p.switch_pairs; i++) {
+	pids = calloc(p.forkers + p.switch_pairs + p.execers + 1, sizeof(*pids));
+	for (i = 0; i < p.forkers + p.switch_pairs + p.execers; i++) {
 		pid_t pid = fork();
 
 		if (pid < 0) {
@@ -308,7 +370,9 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			if (i < p.forkers)
 				forker();
-			switcher();
+			if (i < p.forkers + p.switch_pairs)
+				switcher();
+			execer();
 		}
 		pids[nprocs++] = pid;
 	}
@@ -353,9 +417,9 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-	printf("lazy_stress: %.1f s unmaps=%lu sleeps=%lu forks=%lu switches=%lu failures=%lu\n",
+	printf("lazy_stress: %.1f s unmaps=%lu sleeps=%lu forks=%lu switches=%lu execs=%lu failures=%lu\n",
 	       secs, atomic_load(&sh->unmaps), atomic_load(&sh->sleeps),
 	       atomic_load(&sh->forks), atomic_load(&sh->switches),
-	       atomic_load(&sh->failures));
+	       atomic_load(&sh->execs), atomic_load(&sh->failures));
 	return atomic_load(&sh->failures) ? 1 : 0;
 }
