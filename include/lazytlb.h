@@ -259,6 +259,7 @@ void lazytlb_fast_clear(void);
 int lazytlb_hooks_register(void);
 void lazytlb_hooks_unregister(void);
 unsigned long lazytlb_hooks_show(struct seq_file *m);
+void lazytlb_missed_show(struct seq_file *m);
 
 /* module/debugfs.c */
 int lazytlb_debugfs_init(void);

@@ -237,6 +237,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		   lazytlb_mode_votes[LAZYTLB_MODE_UNKNOWN]);
 	seq_printf(m, "lazy_helpers %d\n", LAZYTLB_HAVE_LAZY_HELPERS);
 	seq_printf(m, "kprobes_missed %lu\n", lazytlb_hooks_show(m));
+	lazytlb_missed_show(m);
 	seq_printf(m, "cpus %u\n", num_online_cpus());
 	seq_printf(m, "table_size %u\n", lazytlb_table_size());
 	seq_printf(m, "memory_bytes %zu\n", lazytlb_table_bytes());

@@ -436,3 +436,46 @@ unsigned long lazytlb_hooks_show(struct seq_file *m)
 	seq_puts(m, ",kprobe:__mmdrop,cpuhp:lazytlb:dead\n");
 	return missed;
 }
+
+static void lazytlb_missed_one(struct seq_file *m, const char *kind,
+			       const char *name, unsigned long n)
+{
+	if (n)
+		seq_printf(m, " %s:%s=%lu", kind, name, n);
+}
+
+static void lazytlb_set_missed_by(struct seq_file *m,
+				  struct lazytlb_kretprobes *set)
+{
+	int i;
+
+	for (i = 0; i < set->registered; i++)
+		lazytlb_missed_one(m, "kretprobe", set->rps[i].kp.symbol_name,
+				   set->rps[i].kp.nmissed + set->rps[i].nmissed);
+}
+
+/*
+ * Which probes missed events, and how many: a kprobe that fires while
+ * another runs on the same CPU (an IPI during a probe on a function that
+ * runs with IRQs on) is skipped, a kretprobe also misses when all its
+ * instances are in use.
+ */
+void lazytlb_missed_show(struct seq_file *m)
+{
+	int i;
+
+	seq_puts(m, "kprobes_missed_by");
+	lazytlb_missed_one(m, "kprobe", "__mmdrop", lazytlb_dying_probe.nmissed);
+	for (i = 0; i < ARRAY_SIZE(lazytlb_kprobes); i++)
+		lazytlb_missed_one(m, "kprobe", lazytlb_kprobes[i].symbol_name,
+				   lazytlb_kprobes[i].nmissed);
+	lazytlb_missed_one(m, "kretprobe", "__mmdrop",
+			   lazytlb_mmdrop_probe.kp.nmissed +
+			   lazytlb_mmdrop_probe.nmissed);
+	if (lazytlb_shoot_attached)
+		lazytlb_missed_one(m, "kprobe", "do_shoot_lazy_tlb",
+				   lazytlb_shoot_probe.nmissed);
+	lazytlb_set_missed_by(m, &lazytlb_leave_set);
+	lazytlb_set_missed_by(m, &lazytlb_kthread_set);
+	seq_putc(m, '\n');
+}

@@ -16,9 +16,9 @@
 #                               counts are checked against ftrace's
 #
 # LAZYTLB_UNFIXED=1 also builds the debug shootdown kernel without the x86
-# fix (kernel/patches 0001) and checks that the same soak makes the check
-# warn, in both flush behaviours: the test is known to catch the bug (not
-# in CI: one more debug build).
+# fix (kernel/patches 0002) and checks that the same soak makes the check
+# warn (and reports what it does with lazytlb_test_noflush_lazy): the test
+# is known to catch the bug (not in CI: one more debug build).
 #
 # The debug kernel also runs the load/unload soak (tests/guest/soak.sh),
 # with the module as shipped and built with one __mmdrop() kretprobe
@@ -137,6 +137,10 @@ if [ "${LAZYTLB_UNFIXED:-0}" = 1 ]; then
 			c=$(grep -ac 'still uses mm .* after the lazy TLB shootdown' "$out/console")
 			diag "unfixed kernel, $fl: $n WARNING lines, $c from the shootdown check; $(sed -n "s/^# \\(lazy_stress: .*\\)/\\1/p" "$out/tap")"
 			grep -a 'still uses mm' "$out/console" | sed 's/^/# /' | head -n 3
+			# With the test switch, flushes no longer move lazy CPUs to
+			# init_mm: only leave_mm() is left to show the bug, and
+			# QEMU's idle does not call it. Reported, not asserted.
+			[ $fl = noflush ] && continue
 			check "debug-shootdown-unfixed ($fl): the shootdown check catches the dangling active_mm" \
 				test "$c" -gt 0
 		done
