@@ -43,6 +43,7 @@ enum lazytlb_mode {
 	LAZYTLB_MODE_UNKNOWN,
 	LAZYTLB_MODE_REFCOUNT,	/* MMU_LAZY_TLB_REFCOUNT: mm_count atomics */
 	LAZYTLB_MODE_SHOOTDOWN,	/* MMU_LAZY_TLB_SHOOTDOWN: IPIs at __mmdrop */
+	LAZYTLB_MODE_HAZPTR,	/* MMU_LAZY_TLB_HAZPTR: IPIs to the holders */
 };
 
 /* Counters one CPU keeps for one mm; only that CPU writes them. */
@@ -82,7 +83,8 @@ struct lazytlb_slot {
 	atomic_t exits;
 	atomic_t kthread;	/* kthread_use_mm(), kthread_unuse_mm() calls */
 	atomic_t execs;
-	/* Shootdown kernels, at __mmdrop(). */
+	/* Shootdown and hazptr kernels, at __mmdrop(). */
+	atomic_t scans;		/* hazptr: hazard pointer scans (one a teardown) */
 	atomic_t targets;	/* CPUs do_shoot_lazy_tlb() ran on */
 	atomic_t ipis;		/* ... of which remote, by IPI */
 	atomic_t shot;		/* ... of which held the mm lazily */
@@ -156,6 +158,7 @@ struct lazytlb_cpu {
 	u64 unexplained;
 	u64 untracked;		/* events on mms without a table row */
 	u64 hotplug;
+	u64 scans;
 	u64 shoot_targets;
 	u64 shoot_ipis;
 	u64 shoot_held;
@@ -183,6 +186,7 @@ struct lazytlb_row {
 	u32 targets;
 	u32 shot;
 	u32 left;
+	u32 scans;
 	u64 teardown_ns;	/* time in __mmdrop(), shootdown IPIs included */
 };
 
@@ -250,6 +254,8 @@ void lazytlb_sched_switch(void *data, bool preempt, struct task_struct *prev,
 			  struct task_struct *next, unsigned int prev_state);
 void lazytlb_reset_cpus(void);
 void lazytlb_shoot(struct mm_struct *mm);
+void lazytlb_scan(struct mm_struct *mm);
+extern bool lazytlb_scan_attached;
 void lazytlb_left(struct mm_struct *mm);
 void lazytlb_kthread_mm(struct mm_struct *mm);
 void lazytlb_cpu_dead(unsigned int cpu);

@@ -407,6 +407,22 @@ void lazytlb_kthread_mm(struct mm_struct *mm)
 }
 
 /*
+ * lazy_tlb_hazptr_shootdown(@mm) starts (hazptr kernels): __mmdrop() reads
+ * every CPU's hazard pointer, once a teardown.
+ */
+void lazytlb_scan(struct mm_struct *mm)
+{
+	u32 i;
+
+	if (!lazytlb_on())
+		return;
+	this_cpu_inc(lazytlb_cpu.scans);
+	i = lazytlb_lookup(mm);
+	if (i != LAZYTLB_NO_SLOT)
+		atomic_inc(&lazytlb_slots[i].scans);
+}
+
+/*
  * do_shoot_lazy_tlb(@mm) runs on this CPU, IRQs off: by IPI from the CPU
  * freeing @mm, or called there directly. If the current task holds @mm
  * lazily, the kernel moves it to init_mm: that reference ends here, with

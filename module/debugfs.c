@@ -20,7 +20,7 @@
 static struct dentry *lazytlb_dir;
 
 #define LAZYTLB_MM_HEADER \
-	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns\n"
+	"id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns scans\n"
 
 static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 {
@@ -47,12 +47,12 @@ static void lazytlb_show_row(struct seq_file *m, const struct lazytlb_row *r)
 	/* A lazy grab or drop is one mm_count atomic, on refcount kernels. */
 	if (lazytlb_mode == LAZYTLB_MODE_REFCOUNT)
 		seq_printf(m, "%llu", r->grabs + r->drops);
-	else if (lazytlb_mode == LAZYTLB_MODE_SHOOTDOWN)
+	else if (lazytlb_mode != LAZYTLB_MODE_UNKNOWN)
 		seq_puts(m, "0");
 	else
 		seq_puts(m, "-");
-	seq_printf(m, " %u %u %u %u %llu\n", r->ipis, r->targets, r->shot,
-		   r->left, r->teardown_ns);
+	seq_printf(m, " %u %u %u %u %llu %u\n", r->ipis, r->targets, r->shot,
+		   r->left, r->teardown_ns, r->scans);
 }
 
 /* mms: one row per live mm; the iterator walks slot indices. */
@@ -216,6 +216,7 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		sum.execs += READ_ONCE(pc->execs);
 		sum.unexplained += READ_ONCE(pc->unexplained);
 		sum.untracked += READ_ONCE(pc->untracked);
+		sum.scans += READ_ONCE(pc->scans);
 		sum.shoot_targets += READ_ONCE(pc->shoot_targets);
 		sum.shoot_ipis += READ_ONCE(pc->shoot_ipis);
 		sum.shoot_held += READ_ONCE(pc->shoot_held);
@@ -261,12 +262,13 @@ static int lazytlb_summary_show(struct seq_file *m, void *v)
 		seq_printf(m, "atomics %llu\n", sum.grabs + sum.drops);
 	else
 		seq_printf(m, "atomics %s\n",
-			   lazytlb_mode == LAZYTLB_MODE_SHOOTDOWN ? "0" : "-");
+			   lazytlb_mode != LAZYTLB_MODE_UNKNOWN ? "0" : "-");
 	seq_printf(m, "shootdowns %llu\n", ts.shootdowns);
 	seq_printf(m, "shootdown_ipis %llu\n", sum.shoot_ipis);
 	seq_printf(m, "shootdown_targets %llu\n", sum.shoot_targets);
 	seq_printf(m, "shootdown_held %llu\n", sum.shoot_held);
 	seq_printf(m, "shootdown_ns %llu\n", ts.teardown_ns);
+	seq_printf(m, "teardown_scans %llu\n", sum.scans);
 	seq_printf(m, "left %llu\n", sum.left);
 	return 0;
 }

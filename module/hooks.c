@@ -181,6 +181,20 @@ static struct kprobe lazytlb_shoot_probe = {
 
 static bool lazytlb_shoot_attached;
 
+/* Only hazptr kernels have it: the teardown that reads hazard pointers. */
+static int lazytlb_scan_hook(struct kprobe *kp, struct pt_regs *regs)
+{
+	lazytlb_scan((struct mm_struct *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe lazytlb_scan_probe = {
+	.symbol_name = "lazy_tlb_hazptr_shootdown",
+	.pre_handler = lazytlb_scan_hook,
+};
+
+bool lazytlb_scan_attached;
+
 /*
  * x86 leaves a lazy mm for init_mm in these (shootdown kernels only: with
  * refcounting active_mm stays, and so does the reference). Entry and
@@ -345,6 +359,14 @@ int lazytlb_hooks_register(void)
 		ret = lazytlb_register_set(&lazytlb_leave_set);
 		if (ret)
 			goto unregister_shoot;
+		lazytlb_scan_probe.addr = NULL;
+		lazytlb_scan_probe.flags = 0;
+		ret = register_kprobe(&lazytlb_scan_probe);
+		lazytlb_scan_attached = !ret;
+		if (ret && ret != -ENOENT) {
+			pr_err("cannot kprobe lazy_tlb_hazptr_shootdown: error %d\n", ret);
+			goto unregister_shoot;
+		}
 	}
 
 	memset(&lazytlb_mmdrop_probe.kp, 0, sizeof(lazytlb_mmdrop_probe.kp));
@@ -385,6 +407,9 @@ unregister_kthread:
 unregister_mmdrop:
 	unregister_kretprobe(&lazytlb_mmdrop_probe);
 unregister_shoot:
+	if (lazytlb_scan_attached)
+		unregister_kprobe(&lazytlb_scan_probe);
+	lazytlb_scan_attached = false;
 	lazytlb_unregister_set(&lazytlb_leave_set);
 	if (lazytlb_shoot_attached)
 		unregister_kprobe(&lazytlb_shoot_probe);
@@ -406,6 +431,8 @@ void lazytlb_hooks_unregister(void)
 	cpuhp_remove_state_nocalls(lazytlb_cpuhp_state);
 	lazytlb_unregister_set(&lazytlb_kthread_set);
 	unregister_kretprobe(&lazytlb_mmdrop_probe);
+	if (lazytlb_scan_attached)
+		unregister_kprobe(&lazytlb_scan_probe);
 	lazytlb_unregister_set(&lazytlb_leave_set);
 	if (lazytlb_shoot_attached)
 		unregister_kprobe(&lazytlb_shoot_probe);
@@ -430,6 +457,10 @@ unsigned long lazytlb_hooks_show(struct seq_file *m)
 	if (lazytlb_shoot_attached) {
 		seq_puts(m, ",kprobe:do_shoot_lazy_tlb");
 		missed += lazytlb_shoot_probe.nmissed;
+	}
+	if (lazytlb_scan_attached) {
+		seq_puts(m, ",kprobe:lazy_tlb_hazptr_shootdown");
+		missed += lazytlb_scan_probe.nmissed;
 	}
 	missed += lazytlb_set_missed(m, &lazytlb_leave_set);
 	missed += lazytlb_set_missed(m, &lazytlb_kthread_set);
@@ -475,6 +506,9 @@ void lazytlb_missed_show(struct seq_file *m)
 	if (lazytlb_shoot_attached)
 		lazytlb_missed_one(m, "kprobe", "do_shoot_lazy_tlb",
 				   lazytlb_shoot_probe.nmissed);
+	if (lazytlb_scan_attached)
+		lazytlb_missed_one(m, "kprobe", "lazy_tlb_hazptr_shootdown",
+				   lazytlb_scan_probe.nmissed);
 	lazytlb_set_missed_by(m, &lazytlb_leave_set);
 	lazytlb_set_missed_by(m, &lazytlb_kthread_set);
 	seq_putc(m, '\n');

@@ -10,6 +10,12 @@
  *    0  refcount, 6.3+: mmgrab_lazy_tlb() +1, then mmdrop() of the use -1
  *    0  refcount, 6.1:  the use's reference simply becomes the lazy one
  *   -1  shootdown:      mmgrab_lazy_tlb() does nothing, mmdrop() -1
+ *   -1  hazptr:         the same
+ *
+ * Without refcounting, the teardown tells the two apart: a hazptr kernel
+ * frees an mm through lazy_tlb_hazptr_shootdown(), which reads every CPU's
+ * hazard pointer, and the hooks found it (summary: teardown_scans counts
+ * it running; mode_votes' shootdown means "no refcount").
  *
  * The mm is the loading process's own; other CPUs may take or drop lazy
  * references on it meanwhile, so the test runs several times and needs a
@@ -86,6 +92,8 @@ void lazytlb_detect_mode(void)
 		if (m != LAZYTLB_MODE_UNKNOWN && p.votes[m] >= LAZYTLB_MODE_MAJORITY)
 			lazytlb_mode = m;
 	}
+	if (lazytlb_mode == LAZYTLB_MODE_SHOOTDOWN && lazytlb_scan_attached)
+		lazytlb_mode = LAZYTLB_MODE_HAZPTR;
 }
 
 const char *lazytlb_mode_name(void)
@@ -95,6 +103,8 @@ const char *lazytlb_mode_name(void)
 		return "refcount";
 	case LAZYTLB_MODE_SHOOTDOWN:
 		return "shootdown";
+	case LAZYTLB_MODE_HAZPTR:
+		return "hazptr";
 	default:
 		return "unknown";
 	}

@@ -123,6 +123,7 @@ static void lazytlb_zero_slot(struct lazytlb_slot *s)
 	atomic_set(&s->exits, 0);
 	atomic_set(&s->kthread, 0);
 	atomic_set(&s->execs, 0);
+	atomic_set(&s->scans, 0);
 	atomic_set(&s->targets, 0);
 	atomic_set(&s->ipis, 0);
 	atomic_set(&s->shot, 0);
@@ -341,6 +342,7 @@ static void lazytlb_fill_row(u32 i, struct mm_struct *mm, u32 gen,
 	row->exits = atomic_read(&s->exits);
 	row->kthread = atomic_read(&s->kthread);
 	row->execs = atomic_read(&s->execs);
+	row->scans = atomic_read(&s->scans);
 	row->targets = atomic_read(&s->targets);
 	row->ipis = atomic_read(&s->ipis);
 	row->shot = atomic_read(&s->shot);

@@ -5,8 +5,9 @@
 # Included by the top Makefile; also works alone:
 #   make -f scripts/compare.mk vm-compare
 #
-#   KERNEL_A, KERNEL_B   kernel images (A is the baseline)
-#   KDIR_A, KDIR_B       their build trees, for lazytlb.ko
+#   KERNEL_A, KERNEL_B, KERNEL_C   kernel images (A is the baseline; C may
+#                        be empty: KERNEL_C= compares two kernels)
+#   KDIR_A, KDIR_B, KDIR_C         their build trees, for lazytlb.ko
 #   COMPARE_THREADS      thread counts           (default "1 2 4")
 #   COMPARE_REPEATS      repeats                 (default 3)
 #   COMPARE_SECONDS      seconds per run         (default 1)
@@ -18,13 +19,13 @@
 #                        for the companion kernels, so that ratios repeat;
 #                        tcg for Debian's kernels)
 #   COMPARE_OUT          output directory        (default build/compare)
-#   COMPARE_NOFLUSH      yes: also boot A and B with lazytlb_test_noflush_lazy
+#   COMPARE_NOFLUSH      yes: also boot A, B, C with lazytlb_test_noflush_lazy
 #                        (companion kernels only), so that lazy CPUs stay on
 #                        exiting mms and shootdown IPIs really happen
 #                        (default: yes for the companion kernels)
 #
-# Default kernels: the vm-flavor companion kernels of both modes, built
-# with scripts/build-kernel MODE=refcount|shootdown FLAVOR=vm if needed.
+# Default kernels: the vm-flavor companion kernels of the three modes, built
+# with scripts/build-kernel MODE=refcount|shootdown|hazptr FLAVOR=vm if needed.
 # Any other pair works too, e.g. Debian's (both refcount: a dry run):
 #   make vm-compare KERNEL_A=build/kernels/$K61/vmlinuz KDIR_A=/lib/modules/$K61/build \
 #        KERNEL_B=... KDIR_B=... COMPARE_ACCEL=tcg
@@ -36,16 +37,22 @@ compare_saved_goal := $(.DEFAULT_GOAL)
 
 COMPANION_A := $(BUILD)/kernel/vm-refcount
 COMPANION_B := $(BUILD)/kernel/vm-shootdown
+COMPANION_C := $(BUILD)/kernel/vm-hazptr
 KERNEL_A ?= $(COMPANION_A)/arch/x86/boot/bzImage
 KDIR_A ?= $(COMPANION_A)
 KERNEL_B ?= $(COMPANION_B)/arch/x86/boot/bzImage
 KDIR_B ?= $(COMPANION_B)
+KERNEL_C ?= $(COMPANION_C)/arch/x86/boot/bzImage
+KDIR_C ?= $(COMPANION_C)
 # Instruction-counted guest clock: ratios repeat (Debian's 6.1 stalls at
 # SMP bring-up under -icount with 4 vCPUs: use tcg for it).
 COMPARE_ACCEL ?= icount
 # The companion kernels are built (or brought up to date) first.
 COMPARE_KERNELS := $(if $(filter $(COMPANION_A)/%,$(KERNEL_A)),companion-vm-refcount) \
-		   $(if $(filter $(COMPANION_B)/%,$(KERNEL_B)),companion-vm-shootdown)
+		   $(if $(filter $(COMPANION_B)/%,$(KERNEL_B)),companion-vm-shootdown) \
+		   $(if $(filter $(COMPANION_C)/%,$(KERNEL_C)),companion-vm-hazptr)
+COMPARE_SPECS = $(KERNEL_A):$(KDIR_A) $(KERNEL_B):$(KDIR_B) \
+		$(if $(strip $(KERNEL_C)),$(KERNEL_C):$(KDIR_C))
 
 COMPARE_THREADS ?= 1 2 4
 COMPARE_REPEATS ?= 3
@@ -55,14 +62,14 @@ COMPARE_PARAMS ?=
 COMPARE_SMP ?= 4
 COMPARE_OUT ?= $(BUILD)/compare
 COMPARE_NOFLUSH ?= $(if $(strip $(COMPARE_KERNELS)),yes,no)
-COMPARE_NOFLUSH_RUNS := $(if $(filter yes,$(COMPARE_NOFLUSH)),\
-	$(KERNEL_A):$(KDIR_A):lazytlb_test_noflush_lazy \
-	$(KERNEL_B):$(KDIR_B):lazytlb_test_noflush_lazy)
+COMPARE_NOFLUSH_RUNS = $(if $(filter yes,$(COMPARE_NOFLUSH)),\
+	$(addsuffix :lazytlb_test_noflush_lazy,$(COMPARE_SPECS)))
 COMPARE_BINS := $(BUILD)/bin/pingpong $(BUILD)/bin/tlbflush $(BUILD)/bin/exitstorm
 
-.PHONY: vm-compare compare-bins companion-vm-refcount companion-vm-shootdown
+.PHONY: vm-compare compare-bins companion-vm-refcount companion-vm-shootdown \
+	companion-vm-hazptr
 
-companion-vm-refcount companion-vm-shootdown:
+companion-vm-refcount companion-vm-shootdown companion-vm-hazptr:
 	scripts/build-kernel MODE=$(@:companion-vm-%=%) FLAVOR=vm
 
 # The top Makefile's pattern rule builds these; alone, build them here.
@@ -78,6 +85,6 @@ vm-compare: compare-bins $(COMPARE_KERNELS)
 	scripts/vm-compare -o $(COMPARE_OUT) -s $(COMPARE_SMP) -x $(COMPARE_ACCEL) \
 		-t "$(COMPARE_THREADS)" -r $(COMPARE_REPEATS) \
 		-d $(COMPARE_SECONDS) -w "$(COMPARE_WORKLOADS)" -p "$(COMPARE_PARAMS)" \
-		$(KERNEL_A):$(KDIR_A) $(KERNEL_B):$(KDIR_B) $(COMPARE_NOFLUSH_RUNS)
+		$(COMPARE_SPECS) $(COMPARE_NOFLUSH_RUNS)
 
 .DEFAULT_GOAL := $(compare_saved_goal)

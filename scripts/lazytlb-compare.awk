@@ -63,11 +63,21 @@ function addval(k, f, v) {
 }
 
 function mode_rank(m) {
-	return m == "refcount" ? 0 : m == "shootdown" ? 1 : 2
+	return m == "refcount" ? 0 : m == "shootdown" ? 1 : m == "hazptr" ? 2 : 3
 }
 
-# Does kernel a sort before kernel b (refcount first, then by release)?
+# Kernels booted as they are first, then with a test switch (a release
+# with a "+" suffix, e.g. +noflush-lazy): so the modes of one boot sit
+# side by side.
+function variant(k) {
+	return index(k, "+") ? substr(k, index(k, "+")) : ""
+}
+
+# Does kernel a sort before kernel b (by variant, then refcount, shootdown,
+# hazptr, then by release)?
 function kbefore(a, b) {
+	if (variant(a) != variant(b))
+		return variant(a) < variant(b)
 	if (mode_rank(kmode[a]) != mode_rank(kmode[b]))
 		return mode_rank(kmode[a]) < mode_rank(kmode[b])
 	return a < b

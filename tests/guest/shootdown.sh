@@ -5,7 +5,8 @@
 #
 #   sh shootdown.sh MODE FLAVOR [SECONDS] [noflush]
 #
-# MODE=refcount|shootdown, FLAVOR=vm|debug: what the host built and expects.
+# MODE=refcount|shootdown|hazptr, FLAVOR=vm|debug: what the host built and
+# expects.
 # noflush: the kernel was booted with lazytlb_test_noflush_lazy (debug
 # flavor), so lazy CPUs stay on an exiting mm until __mmdrop().
 #
@@ -19,11 +20,13 @@
 #    flipped (text_poke), with lazytlb.ko loaded if present. The kernel
 #    log must stay clean: DEBUG_VM_SHOOT_LAZIES with kernel/patches 0004
 #    warns if any CPU still has the freed mm as active_mm or loaded.
-# 4. On shootdown kernels with lazytlb.ko: its shootdowns, shootdown_ipis,
-#    shootdown_targets and shootdown_held during the soak equal what ftrace
-#    saw (function tracer on do_shoot_lazy_tlb, its hardirq flag, the
-#    switch_mm() it makes, kprobe events on __mmdrop), and the IPIs are
-#    within the CAL line of /proc/interrupts. With noflush they are > 0.
+# 4. On shootdown and hazptr kernels with lazytlb.ko: its shootdowns,
+#    shootdown_ipis, shootdown_targets and shootdown_held (and on hazptr,
+#    teardown_scans) during the soak equal what ftrace saw (function
+#    tracer on do_shoot_lazy_tlb, its hardirq flag, the switch_mm() it
+#    makes, lazy_tlb_hazptr_shootdown; kprobe events on __mmdrop), and the
+#    IPIs are within the CAL line of /proc/interrupts. With noflush they
+#    are > 0.
 # TAP on stdout.
 . ./lib/tap.sh
 
@@ -36,9 +39,9 @@ T=/sys/kernel/tracing
 diag "kernel $(uname -r), $NCPU CPUs, expecting $MODE/$FLAVOR, soak ${SECS}s, noflush=$NOFLUSH"
 
 case "$MODE/$FLAVOR" in
-refcount/vm | refcount/debug | shootdown/vm | shootdown/debug) ;;
+refcount/vm | refcount/debug | shootdown/vm | shootdown/debug | hazptr/vm | hazptr/debug) ;;
 *)
-	not_ok "usage: shootdown.sh refcount|shootdown vm|debug [seconds] [noflush]"
+	not_ok "usage: shootdown.sh refcount|shootdown|hazptr vm|debug [seconds] [noflush]"
 	exit 1
 	;;
 esac
@@ -52,8 +55,9 @@ else
 	not_ok "/proc/config.gz is readable (CONFIG_IKCONFIG_PROC)"
 fi
 case $MODE in
-shootdown)
-	check "kernel has CONFIG_MMU_LAZY_TLB_SHOOTDOWN=y" cfg CONFIG_MMU_LAZY_TLB_SHOOTDOWN=y
+shootdown | hazptr)
+	M=$(echo "$MODE" | tr a-z A-Z)
+	check "kernel has CONFIG_MMU_LAZY_TLB_$M=y" cfg CONFIG_MMU_LAZY_TLB_$M=y
 	check "kernel has no CONFIG_MMU_LAZY_TLB_REFCOUNT" sh -c "! zcat /proc/config.gz | grep -q '^CONFIG_MMU_LAZY_TLB_REFCOUNT='"
 	;;
 refcount)
@@ -67,7 +71,7 @@ if [ "$FLAVOR" = debug ]; then
 	for o in DEBUG_VM KASAN PROVE_LOCKING DEBUG_TLB_NOFLUSH_LAZY; do
 		check "CONFIG_$o=y" cfg CONFIG_$o=y
 	done
-	if [ "$MODE" = shootdown ]; then
+	if [ "$MODE" != refcount ]; then
 		check "CONFIG_DEBUG_VM_SHOOT_LAZIES=y" cfg CONFIG_DEBUG_VM_SHOOT_LAZIES=y
 	fi
 fi
@@ -147,15 +151,16 @@ fi
 # arrives while a kprobe handler runs on its CPU makes lazytlb.ko's probe
 # miss. text_poke() switches to its own mm with use_temporary_mm().
 filter=use_temporary_mm
-[ "$MODE" = shootdown ] && filter="$filter do_shoot_lazy_tlb switch_mm"
+[ "$MODE" != refcount ] && filter="$filter do_shoot_lazy_tlb switch_mm"
+[ "$MODE" = hazptr ] && filter="$filter lazy_tlb_hazptr_shootdown"
 if echo "$filter" >$T/set_ftrace_filter && echo function >$T/current_tracer; then
 	ok "function tracer armed on $filter"
 else
 	not_ok "function tracer armed on $filter"
 fi
 shoot_ok=0
-if [ "$MODE" = shootdown ]; then
-	# do_shoot_lazy_tlb() only exists in the shootdown kernel. The function
+if [ "$MODE" != refcount ]; then
+	# do_shoot_lazy_tlb() only exists without refcounting. The function
 	# tracer gives each call's context (hardirq: a real IPI) and the
 	# switch_mm() it makes when the CPU held the mm; the kprobe events give
 	# the mm, to tie each shootdown to its __mmdrop().
@@ -188,12 +193,13 @@ snap() {
 	while read -r _k _v; do
 		case $_k in
 		shootdowns | shootdown_ipis | shootdown_targets | shootdown_held | \
-		kprobes_missed | overflow_mms)
+		teardown_scans | kprobes_missed | overflow_mms)
 			eval "$1_$_k=\${_v%% *}" ;;
 		kprobes_missed_by)
 			for _w in $_v; do
 				case $_w in
-				kprobe:do_shoot_lazy_tlb=* | kprobe:__mmdrop=* | kretprobe:__mmdrop=*)
+				kprobe:do_shoot_lazy_tlb=* | kprobe:__mmdrop=* | kretprobe:__mmdrop=* | \
+				kprobe:lazy_tlb_hazptr_shootdown=*)
 					eval "$1_missed_shoot=\$(($1_missed_shoot + \${_w#*=}))" ;;
 				esac
 			done ;;
@@ -264,6 +270,8 @@ if [ $shoot_ok = 1 ]; then
 		function cpu() { for (i = 1; i < NF; i++) if ($i ~ /^\[[0-9]+\]$/) return i; return 0 }
 		/ <-/ {
 			c = cpu(); fn = $(NF - 1)
+			if (fn == "lazy_tlb_hazptr_shootdown")
+				scans++
 			if (fn == "do_shoot_lazy_tlb") {
 				t++
 				if ($(c + 1) ~ /^..[hH]/) ipi++
@@ -274,8 +282,8 @@ if [ $shoot_ok = 1 ]; then
 		}
 		/ mmdrop: / { m = $NF; sub(/^mm=/, "", m); frees++; open[m] = 1 }
 		/ shoot: / { m = $NF; sub(/^mm=/, "", m); if (open[m]) { sd++; open[m] = 0 } }
-		END { print t + 0, ipi + 0, held + 0, sd + 0, frees + 0 }' /tmp/soak.trace)
-	kt=$1 kipi=$2 kheld=$3 ksd=$4 kfree=$5
+		END { print t + 0, ipi + 0, held + 0, sd + 0, frees + 0, scans + 0 }' /tmp/soak.trace)
+	kt=$1 kipi=$2 kheld=$3 ksd=$4 kfree=$5 kscans=$6
 	diag "ftrace: do_shoot_lazy_tlb $kt (by IPI $kipi, held $kheld), shootdowns $ksd, __mmdrop $kfree; CAL IPIs $((cal1 - cal0))"
 	forks=$(sed -n "s/.* forks=\([0-9]*\).*/\1/p" /tmp/stress.out)
 	execs=$(sed -n "s/.* execs=\([0-9]*\).*/\1/p" /tmp/stress.out)
@@ -285,7 +293,7 @@ if [ $shoot_ok = 1 ]; then
 		check "noflush: a shot CPU held the mm ($kheld)" test "$kheld" -gt 0
 	fi
 	if [ $KO = 1 ]; then
-		for k in shootdowns shootdown_ipis shootdown_targets shootdown_held kprobes_missed overflow_mms missed_shoot; do
+		for k in shootdowns shootdown_ipis shootdown_targets shootdown_held teardown_scans kprobes_missed overflow_mms missed_shoot; do
 			eval "d_$k=\$((k1_$k - k0_$k))"
 		done
 		diag "lazytlb $(grep '^kprobes_missed_by' $D/summary)"
@@ -308,6 +316,14 @@ if [ $shoot_ok = 1 ]; then
 				test "$d_shootdowns" -eq "$ksd"
 			check "shootdown IPIs fit in /proc/interrupts CAL ($d_shootdown_ipis <= $((cal1 - cal0)))" \
 				test "$d_shootdown_ipis" -le $((cal1 - cal0))
+			if [ "$MODE" = hazptr ]; then
+				check "hazptr: lazytlb teardown_scans == ftrace's lazy_tlb_hazptr_shootdown calls ($d_teardown_scans == $kscans)" \
+					test "$d_teardown_scans" -eq "$kscans"
+				check "hazptr: one scan per freed mm ($kscans == $kfree __mmdrop)" \
+					test "$kscans" -eq "$kfree"
+			else
+				check "$MODE: no hazard pointer scans ($d_teardown_scans)" test "$d_teardown_scans" -eq 0
+			fi
 			if [ $NOFLUSH = 1 ]; then
 				check "noflush: lazytlb counted shootdowns > 0 ($d_shootdowns)" test "$d_shootdowns" -gt 0
 			fi

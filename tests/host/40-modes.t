@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lazytlb.ko on the companion kernels (vm flavor, refcount and shootdown):
-# it finds each kernel's mode by itself, and counts what each mode costs
-# (mm_count atomics, shootdown IPIs). Builds the kernels with
+# lazytlb.ko on the companion kernels (vm flavor, refcount, shootdown and
+# hazptr): it finds each kernel's mode by itself, and counts what each mode
+# costs (mm_count atomics, shootdown IPIs, hazard pointer scans). Builds the kernels with
 # scripts/build-kernel if they are not there yet (a few minutes each).
 . "$(dirname "$0")/../lib/host.sh"
 
@@ -12,7 +12,7 @@ if make -s -C "$TOP" workloads >/dev/null 2>&1; then
 else
 	not_ok "workloads build"
 fi
-for mode in refcount shootdown; do
+for mode in refcount shootdown hazptr; do
 	log=$BUILD/logs/build-kernel-vm-$mode.log
 	mkdir -p "$BUILD/logs"
 	if ! "$TOP/scripts/build-kernel" MODE=$mode FLAVOR=vm >"$log" 2>&1; then

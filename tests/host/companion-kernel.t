@@ -1,34 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The companion kernel: build (or reuse) three kernels from one 7.3
+# The companion kernel: build (or reuse) five kernels from one 7.3
 # source with kernel/patches applied, differing only in the lazy TLB mode,
 # and run tests/guest/shootdown.sh on each:
 #
-#   vm refcount, vm shootdown   boot, lazytlb.ko builds and loads, hotplug
-#                               keeps init_mm's mm_count, a short soak
+#   vm refcount, shootdown,     boot, lazytlb.ko builds and loads, hotplug
+#   hazptr                      keeps init_mm's mm_count, a short soak
 #                               leaves the kernel log clean
-#   debug shootdown             DEBUG_VM_SHOOT_LAZIES (with the loaded_mm
-#                               check) + KASAN + PROVE_LOCKING: the long
-#                               soak leaves it clean, once as booted and
-#                               once with lazytlb_test_noflush_lazy, where
-#                               shootdown IPIs happen and lazytlb.ko's
-#                               counts are checked against ftrace's
+#   debug shootdown, hazptr     DEBUG_VM_SHOOT_LAZIES (with the loaded_mm
+#                               and hazard pointer checks) + KASAN +
+#                               PROVE_LOCKING: the long soak leaves it
+#                               clean, once as booted and once with
+#                               lazytlb_test_noflush_lazy, where shootdown
+#                               IPIs happen; lazytlb.ko's counts are
+#                               checked against ftrace's in both
 #
 # LAZYTLB_UNFIXED=1 also builds the debug shootdown kernel without the x86
 # fix (kernel/patches 0002) and checks that the same soak makes the check
 # warn (and reports what it does with lazytlb_test_noflush_lazy): the test
 # is known to catch the bug (not in CI: one more debug build).
 #
-# The debug kernel also runs the load/unload soak (tests/guest/soak.sh),
+# The debug shootdown kernel also runs the load/unload soak (tests/guest/soak.sh),
 # with the module as shipped and built with one __mmdrop() kretprobe
 # instance: clean console, misses counted.
 #
-# Knobs: LAZYTLB_STRESS_SECS (debug run, default 60), LAZYTLB_VM_SECS
+# Knobs: LAZYTLB_STRESS_SECS (debug runs, default 40), LAZYTLB_VM_SECS
 # (vm runs, default 10), LAZYTLB_SOAK_CYCLES (default 40).
 . "$(dirname "$0")/../lib/host.sh"
 
-STRESS_SECS=${LAZYTLB_STRESS_SECS:-60}
+STRESS_SECS=${LAZYTLB_STRESS_SECS:-40}
 SOAK_CYCLES=${LAZYTLB_SOAK_CYCLES:-40}
 VM_SECS=${LAZYTLB_VM_SECS:-10}
 LOGS=$BUILD/logs/companion
@@ -86,7 +87,8 @@ guest_files() {
 	return 0
 }
 
-for spec in "refcount vm $VM_SECS" "shootdown vm $VM_SECS" "shootdown debug $STRESS_SECS"; do
+for spec in "refcount vm $VM_SECS" "shootdown vm $VM_SECS" "hazptr vm $VM_SECS" \
+	    "shootdown debug $STRESS_SECS" "hazptr debug $STRESS_SECS"; do
 	read -r mode flavor secs <<<"$spec"
 	name=$flavor-$mode
 	build "$mode" "$flavor" || continue
@@ -99,7 +101,7 @@ for spec in "refcount vm $VM_SECS" "shootdown vm $VM_SECS" "shootdown debug $STR
 			"shootdown.sh $mode $flavor $secs noflush" \
 			-s 4 -m 1024 -t 1200 -a lazytlb_test_noflush_lazy "${GF[@]}"
 	fi
-	[ "$flavor" = debug ] && [ -n "$KO" ] || continue
+	[ "$name" = debug-shootdown ] && [ -n "$KO" ] || continue
 	# Under KASAN and lockdep: the load/unload soak, then the same with
 	# one __mmdrop() kretprobe instance, so that its misses happen.
 	soak=(-f "$BUILD/bin/pingpong" -f "$BUILD/bin/exitstorm"

@@ -44,6 +44,13 @@ field() {
 summary() {
 	awk -v k="$1" '$1 == k { print $2 }' $D/summary
 }
+# sumvar VAR KEY: VAR=the summary's KEY, read by the shell itself: no
+# process starts or ends (and frees an mm) while it reads.
+sumvar() {
+	while read -r _k _v _r; do
+		[ "$_k" = "$2" ] && eval "$1=\$_v"
+	done <$D/summary
+}
 
 NCPU=$(nproc)
 
