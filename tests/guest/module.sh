@@ -60,8 +60,8 @@ for f in summary mms cpus retired; do
 	[ "$mode" = 444 ] && ok "$f is mode 0444" || not_ok "$f is mode 0444 (is $mode)"
 done
 check "summary header" sh -c "head -n 1 $D/summary | grep -qx 'key value'"
-check "mms header" sh -c "head -n 1 $D/mms | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns'"
-check "retired header" sh -c "head -n 1 $D/retired | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns'"
+check "mms header" sh -c "head -n 1 $D/mms | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns scans'"
+check "retired header" sh -c "head -n 1 $D/retired | grep -qx 'id tgid comm users count grabs drops handovers held max_held cpus xfers exits kthread execs atomics ipis targets shot left teardown_ns scans'"
 check "cpus header" sh -c "head -n 1 $D/cpus | grep -qx 'cpu switches grabs drops handovers xfers exits kthread execs unexplained untracked lazy_id'"
 check "cpus has one row per online CPU" test "$(($(wc -l <$D/cpus) - 1))" -eq "$NCPU"
 check "no kernel addresses in any file" sh -c "! grep -qiE 'ffff[0-9a-f]{12}' $D/*"
