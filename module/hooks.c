@@ -359,14 +359,15 @@ int lazytlb_hooks_register(void)
 		ret = lazytlb_register_set(&lazytlb_leave_set);
 		if (ret)
 			goto unregister_shoot;
-		lazytlb_scan_probe.addr = NULL;
-		lazytlb_scan_probe.flags = 0;
-		ret = register_kprobe(&lazytlb_scan_probe);
-		lazytlb_scan_attached = !ret;
-		if (ret && ret != -ENOENT) {
-			pr_err("cannot kprobe lazy_tlb_hazptr_shootdown: error %d\n", ret);
-			goto unregister_shoot;
-		}
+	}
+	/* Hazptr kernels only; tried on its own, whatever do_shoot did. */
+	lazytlb_scan_probe.addr = NULL;
+	lazytlb_scan_probe.flags = 0;
+	ret = register_kprobe(&lazytlb_scan_probe);
+	lazytlb_scan_attached = !ret;
+	if (ret && ret != -ENOENT) {
+		pr_err("cannot kprobe lazy_tlb_hazptr_shootdown: error %d\n", ret);
+		goto unregister_shoot;
 	}
 
 	memset(&lazytlb_mmdrop_probe.kp, 0, sizeof(lazytlb_mmdrop_probe.kp));
@@ -413,6 +414,7 @@ unregister_shoot:
 	lazytlb_unregister_set(&lazytlb_leave_set);
 	if (lazytlb_shoot_attached)
 		unregister_kprobe(&lazytlb_shoot_probe);
+	lazytlb_shoot_attached = false;
 unregister:
 	while (--i >= 0)
 		unregister_kprobe(&lazytlb_kprobes[i]);
@@ -433,9 +435,11 @@ void lazytlb_hooks_unregister(void)
 	unregister_kretprobe(&lazytlb_mmdrop_probe);
 	if (lazytlb_scan_attached)
 		unregister_kprobe(&lazytlb_scan_probe);
+	lazytlb_scan_attached = false;
 	lazytlb_unregister_set(&lazytlb_leave_set);
 	if (lazytlb_shoot_attached)
 		unregister_kprobe(&lazytlb_shoot_probe);
+	lazytlb_shoot_attached = false;
 	for (i = ARRAY_SIZE(lazytlb_kprobes) - 1; i >= 0; i--)
 		unregister_kprobe(&lazytlb_kprobes[i]);
 	unregister_kprobe(&lazytlb_dying_probe);
@@ -468,48 +472,53 @@ unsigned long lazytlb_hooks_show(struct seq_file *m)
 	return missed;
 }
 
-static void lazytlb_missed_one(struct seq_file *m, const char *kind,
+static bool lazytlb_missed_one(struct seq_file *m, const char *kind,
 			       const char *name, unsigned long n)
 {
 	if (n)
 		seq_printf(m, " %s:%s=%lu", kind, name, n);
+	return n;
 }
 
-static void lazytlb_set_missed_by(struct seq_file *m,
+static bool lazytlb_set_missed_by(struct seq_file *m,
 				  struct lazytlb_kretprobes *set)
 {
+	bool any = false;
 	int i;
 
 	for (i = 0; i < set->registered; i++)
-		lazytlb_missed_one(m, "kretprobe", set->rps[i].kp.symbol_name,
-				   set->rps[i].kp.nmissed + set->rps[i].nmissed);
+		any |= lazytlb_missed_one(m, "kretprobe", set->rps[i].kp.symbol_name,
+					  set->rps[i].kp.nmissed + set->rps[i].nmissed);
+	return any;
 }
 
 /*
- * Which probes missed events, and how many: a kprobe that fires while
- * another runs on the same CPU (an IPI during a probe on a function that
- * runs with IRQs on) is skipped, a kretprobe also misses when all its
- * instances are in use.
+ * Which probes missed events, and how many ("-": none): a kprobe that
+ * fires while another runs on the same CPU (an IPI during a probe on a
+ * function that runs with IRQs on) is skipped, a kretprobe also misses
+ * when all its instances are in use.
  */
 void lazytlb_missed_show(struct seq_file *m)
 {
+	bool any;
 	int i;
 
 	seq_puts(m, "kprobes_missed_by");
-	lazytlb_missed_one(m, "kprobe", "__mmdrop", lazytlb_dying_probe.nmissed);
+	any = lazytlb_missed_one(m, "kprobe", "__mmdrop",
+				 lazytlb_dying_probe.nmissed);
 	for (i = 0; i < ARRAY_SIZE(lazytlb_kprobes); i++)
-		lazytlb_missed_one(m, "kprobe", lazytlb_kprobes[i].symbol_name,
-				   lazytlb_kprobes[i].nmissed);
-	lazytlb_missed_one(m, "kretprobe", "__mmdrop",
-			   lazytlb_mmdrop_probe.kp.nmissed +
-			   lazytlb_mmdrop_probe.nmissed);
+		any |= lazytlb_missed_one(m, "kprobe", lazytlb_kprobes[i].symbol_name,
+					  lazytlb_kprobes[i].nmissed);
+	any |= lazytlb_missed_one(m, "kretprobe", "__mmdrop",
+				  lazytlb_mmdrop_probe.kp.nmissed +
+				  lazytlb_mmdrop_probe.nmissed);
 	if (lazytlb_shoot_attached)
-		lazytlb_missed_one(m, "kprobe", "do_shoot_lazy_tlb",
-				   lazytlb_shoot_probe.nmissed);
+		any |= lazytlb_missed_one(m, "kprobe", "do_shoot_lazy_tlb",
+					  lazytlb_shoot_probe.nmissed);
 	if (lazytlb_scan_attached)
-		lazytlb_missed_one(m, "kprobe", "lazy_tlb_hazptr_shootdown",
-				   lazytlb_scan_probe.nmissed);
-	lazytlb_set_missed_by(m, &lazytlb_leave_set);
-	lazytlb_set_missed_by(m, &lazytlb_kthread_set);
-	seq_putc(m, '\n');
+		any |= lazytlb_missed_one(m, "kprobe", "lazy_tlb_hazptr_shootdown",
+					  lazytlb_scan_probe.nmissed);
+	any |= lazytlb_set_missed_by(m, &lazytlb_leave_set);
+	any |= lazytlb_set_missed_by(m, &lazytlb_kthread_set);
+	seq_puts(m, any ? "\n" : " -\n");
 }

@@ -92,8 +92,12 @@ void lazytlb_detect_mode(void)
 		if (m != LAZYTLB_MODE_UNKNOWN && p.votes[m] >= LAZYTLB_MODE_MAJORITY)
 			lazytlb_mode = m;
 	}
-	if (lazytlb_mode == LAZYTLB_MODE_SHOOTDOWN && lazytlb_scan_attached)
+	/* The hazard pointer teardown exists only on hazptr kernels. */
+	if (lazytlb_scan_attached) {
+		if (lazytlb_mode == LAZYTLB_MODE_REFCOUNT)
+			pr_warn("mm_count says refcount, yet the kernel has lazy_tlb_hazptr_shootdown(): taking hazptr\n");
 		lazytlb_mode = LAZYTLB_MODE_HAZPTR;
+	}
 }
 
 const char *lazytlb_mode_name(void)
