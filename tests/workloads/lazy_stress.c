@@ -181,7 +181,11 @@ static int child_main(void)
 	return ret;
 }
 
-static void forker(void)
+/*
+ * Until the end: fork a child that runs @child, wait for it, count it in
+ * @done; a child that fails is reported as @what.
+ */
+static void child_loop(int (*child)(void), atomic_ulong *done, const char *what)
 {
 	while (!stopping()) {
 		pid_t pid = fork();
@@ -193,16 +197,16 @@ static void forker(void)
 			continue;
 		}
 		if (pid == 0)
-			_exit(child_main());
+			_exit(child());
 		if (waitpid(pid, &status, 0) != pid) {
 			fail("waitpid");
 			continue;
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			errno = 0;
-			fail("child process");
+			fail(what);
 		}
-		atomic_fetch_add(&sh->forks, 1);
+		atomic_fetch_add(done, 1);
 	}
 	_exit(0);
 }
@@ -266,32 +270,6 @@ static int exec_child(void)
 		return 2;
 	pthread_join(tid, &res);
 	return 3;	/* execv() failed */
-}
-
-static void execer(void)
-{
-	while (!stopping()) {
-		pid_t pid = fork();
-		int status;
-
-		if (pid < 0) {
-			fail("fork");
-			sleep_us(1000);
-			continue;
-		}
-		if (pid == 0)
-			_exit(exec_child());
-		if (waitpid(pid, &status, 0) != pid) {
-			fail("waitpid");
-			continue;
-		}
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			errno = 0;
-			fail("exec from a thread");
-		}
-		atomic_fetch_add(&sh->execs, 1);
-	}
-	_exit(0);
 }
 
 static void usage(const char *argv0)
@@ -369,10 +347,10 @@ int main(int argc, char **argv)
 		}
 		if (pid == 0) {
 			if (i < p.forkers)
-				forker();
+				child_loop(child_main, &sh->forks, "child process");
 			if (i < p.forkers + p.switch_pairs)
 				switcher();
-			execer();
+			child_loop(exec_child, &sh->execs, "exec from a thread");
 		}
 		pids[nprocs++] = pid;
 	}
