@@ -325,6 +325,22 @@ static int lazytlb_register_kprobe(struct kprobe *kp)
 	return ret;
 }
 
+/* A probe only some kernels have: a missing symbol is not an error. */
+static int lazytlb_register_optional(struct kprobe *kp, bool *attached)
+{
+	int ret;
+
+	kp->addr = NULL;
+	kp->flags = 0;
+	ret = register_kprobe(kp);
+	*attached = !ret;
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		pr_err("cannot kprobe %s: error %d\n", kp->symbol_name, ret);
+	return ret;
+}
+
 int lazytlb_hooks_register(void)
 {
 	int i, ret;
@@ -347,28 +363,20 @@ int lazytlb_hooks_register(void)
 	}
 
 	/* A shootdown runs inside __mmdrop(): attach to it first. */
-	lazytlb_shoot_probe.addr = NULL;
-	lazytlb_shoot_probe.flags = 0;
-	ret = register_kprobe(&lazytlb_shoot_probe);
-	lazytlb_shoot_attached = !ret;
-	if (ret && ret != -ENOENT) {
-		pr_err("cannot kprobe do_shoot_lazy_tlb: error %d\n", ret);
+	ret = lazytlb_register_optional(&lazytlb_shoot_probe,
+					&lazytlb_shoot_attached);
+	if (ret)
 		goto unregister;
-	}
 	if (lazytlb_shoot_attached) {
 		ret = lazytlb_register_set(&lazytlb_leave_set);
 		if (ret)
 			goto unregister_shoot;
 	}
 	/* Hazptr kernels only; tried on its own, whatever do_shoot did. */
-	lazytlb_scan_probe.addr = NULL;
-	lazytlb_scan_probe.flags = 0;
-	ret = register_kprobe(&lazytlb_scan_probe);
-	lazytlb_scan_attached = !ret;
-	if (ret && ret != -ENOENT) {
-		pr_err("cannot kprobe lazy_tlb_hazptr_shootdown: error %d\n", ret);
+	ret = lazytlb_register_optional(&lazytlb_scan_probe,
+					&lazytlb_scan_attached);
+	if (ret)
 		goto unregister_shoot;
-	}
 
 	memset(&lazytlb_mmdrop_probe.kp, 0, sizeof(lazytlb_mmdrop_probe.kp));
 	lazytlb_mmdrop_probe.kp.symbol_name = "__mmdrop";
